@@ -66,7 +66,9 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(1000, ge=10, description="Longer questions are refused.")
 
     # --- optional LLM backend ----------------------------------------------------------------------
-    llm_backend: LLMBackend = Field("none", description="none (offline extractive), ollama, openai, llamacpp.")
+    llm_backend: LLMBackend = Field(
+        "none", description="none (offline, extractive), ollama, openai, llamacpp."
+    )
     llm_model: str = Field("", description="Model name (Ollama/OpenAI-compatible) or GGUF path (llamacpp).")
     llm_base_url: str = Field("", description="Server URL for ollama/openai-compatible backends.")
     llm_api_key: SecretStr = Field(SecretStr(""), description="API key for an OpenAI-compatible server.")

@@ -13,7 +13,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
-from icgg.settings import Settings  # noqa: E402
+from icgg.settings import Settings
 
 _real_connect = socket.socket.connect
 

@@ -1,0 +1,106 @@
+"""Records that ``bot`` hands to its callers (CLI, Streamlit app, evaluation).
+
+Their ``to_json`` methods define the JSON shapes of ``icgg search --json`` and ``icgg ask --json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from index.store import ChunkRecord, DocumentRecord
+
+ABSTAIN_TEXT = "The ICGG documents I have do not answer this."
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its document, in ranked order (rank starts at 1)."""
+
+    rank: int
+    score: float  # fused score in hybrid mode, cosine in dense mode, BM25 in bm25 mode
+    chunk: ChunkRecord
+    document: DocumentRecord
+    dense_score: float | None = None  # cosine similarity to the question, when computed
+    bm25_score: float | None = None
+
+    @property
+    def page(self) -> int:
+        return self.chunk.page_start
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "score": round(float(self.score), 6),
+            "doc_id": self.document.doc_id,
+            "title": self.document.title,
+            "date": self.document.date,
+            "doc_type": self.document.doc_type,
+            "source": self.document.source,
+            "page": self.chunk.page_start,
+            "page_label": self.chunk.page_label,
+            "heading": self.chunk.heading,
+            "text": self.chunk.text,
+        }
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One [n] in an answer: the quoted sentence occurs verbatim in ``page``'s text of ``doc_id``."""
+
+    n: int
+    doc_id: str
+    title: str
+    date: str | None
+    doc_type: str
+    page: int
+    page_label: str | None
+    source: str
+    quote: str
+    passage_rank: int  # which retrieved passage the quote came from
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "date": self.date,
+            "doc_type": self.doc_type,
+            "page": self.page,
+            "page_label": self.page_label,
+            "source": self.source,
+            "quote": self.quote,
+        }
+
+
+@dataclass
+class Answer:
+    """An answer with its evidence; ``abstained`` means the documents do not answer the question."""
+
+    question: str
+    text: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    resolved_question: str | None = None  # the question after follow-up resolution, if it changed
+    nearest_documents: list[DocumentRecord] = field(default_factory=list)  # shown when abstaining
+    notice: str | None = None  # e.g. "The language model was unavailable; showing an extractive answer."
+    backend: str = "extractive"
+    generation: str | None = None  # index generation that produced the answer
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "resolved_question": self.resolved_question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_json() for c in self.citations],
+            "passages": [p.to_json() for p in self.passages],
+            "nearest_documents": [
+                {"doc_id": d.doc_id, "title": d.title, "date": d.date, "doc_type": d.doc_type}
+                for d in self.nearest_documents
+            ],
+            "notice": self.notice,
+            "backend": self.backend,
+            "generation": self.generation,
+        }
