@@ -45,8 +45,10 @@ class Settings(BaseSettings):
     parse_workers: int = Field(2, ge=1, le=32, description="PDF parser processes running at once.")
 
     # --- chunking ----------------------------------------------------------------------------------
-    chunk_tokens: int = Field(240, ge=32, le=512, description="Target chunk size in model tokens.")
-    chunk_overlap_tokens: int = Field(40, ge=0, le=128, description="Overlap between adjacent chunks.")
+    chunk_tokens: int = Field(
+        200, ge=32, le=512, description="Target chunk size in model tokens (MiniLM reads at most 256)."
+    )
+    chunk_overlap_tokens: int = Field(30, ge=0, le=128, description="Overlap between adjacent chunks.")
 
     # --- retrieval ---------------------------------------------------------------------------------
     retrieval_mode: RetrievalMode = Field("hybrid", description="hybrid, dense or bm25.")
