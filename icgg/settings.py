@@ -89,3 +89,15 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings, read once from the environment."""
     return Settings()
+
+
+def settings_table_markdown() -> str:
+    """The README's configuration table, generated from the fields above so the two never drift."""
+    rows = ["| Environment variable | Default | Meaning |", "| --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if isinstance(default, SecretStr):
+            default = "(unset)" if not default.get_secret_value() else "(set)"
+        shown = f"`{default}`" if default not in ("", None) else "(empty)"
+        rows.append(f"| `ICGG_{name.upper()}` | {shown} | {field.description} |")
+    return "\n".join(rows)
