@@ -71,6 +71,10 @@ LINE_H = 5.4
 MARGIN = 20.0
 ACCENT = (0, 84, 147)  # UNESCO-like blue
 GREY = (90, 90, 90)
+ROW_FILL = (236, 242, 248)
+TABLE_SIZE = 9
+TABLE_PADDING = 1.2
+SHORT_TABLE_ROWS = 12  # tables up to this many rows are never split across pages
 # heading level -> (font size, line height, space before)
 HEADING_STYLE = {1: (16, 8.0, 6.0), 2: (13, 6.5, 4.5), 3: (11, 5.5, 3.5), 4: (10.5, 5.4, 2.5)}
 
@@ -473,7 +477,10 @@ class Renderer:
         pdf.set_xmp_metadata(_xmp(s))
         self.cover()
         pdf.add_page()
-        for block in s.blocks:
+        for n, block in enumerate(s.blocks):
+            nxt = s.blocks[n + 1] if n + 1 < len(s.blocks) else None
+            if isinstance(block, Heading) and isinstance(nxt, Table):
+                self._keep_heading_with_table(block, nxt)
             self.block(block)
         return bytes(pdf.output())
 
@@ -533,6 +540,17 @@ class Renderer:
                 self.pdf.add_page()
         elif isinstance(block, TwoColumn):
             self.two_column(block)
+
+    def _keep_heading_with_table(self, h: Heading, t: Table) -> None:
+        """Start a new page if a heading and the short table right after it would be split."""
+        pdf = self.pdf
+        if len(t.rows) + 1 > SHORT_TABLE_ROWS or pdf.get_y() <= pdf.t_margin + 1:
+            return
+        with pdf.offset_rendering() as trial:
+            self.heading(h)
+            self.table(t)
+        if trial.page_break_triggered:
+            pdf.add_page()
 
     def heading(self, h: Heading) -> None:
         pdf = self.pdf
@@ -600,22 +618,67 @@ class Renderer:
         rows = ([t.header] if t.header else []) + t.rows
         if not rows:
             return
-        ncols = len(rows[0])
-        lengths = [max(len(plain_text(r[c])) for r in rows) for c in range(ncols)]
-        weights = [min(max(n, 4), 60) for n in lengths]
-        pdf.set_font(FONT, "", 9)
+        widths = self._column_widths(rows, header=t.header is not None)
         pdf.ln(1)
+        if len(rows) <= SHORT_TABLE_ROWS and pdf.get_y() > pdf.t_margin + 1:
+            # keep short tables on one page: render on a scratch copy first
+            with pdf.offset_rendering() as trial:
+                self._draw_table(t, rows, widths)
+            if trial.page_break_triggered:
+                pdf.add_page()
+        self._draw_table(t, rows, widths)
+        pdf.ln(3)
+        pdf.set_font(FONT, "", BODY_SIZE)
+
+    def _column_widths(self, rows: list[list[str]], header: bool) -> list[float]:
+        """Natural widths, shrinking only the columns wider than their fair share (water-filling)."""
+        pdf = self.pdf
+        pad = 2 * TABLE_PADDING + 1
+        ncols = len(rows[0])
+        natural = [0.0] * ncols
+        minimum = [0.0] * ncols
+        for n, row in enumerate(rows):
+            pdf.set_font(FONT, "B" if header and n == 0 else "", TABLE_SIZE)
+            for c, cell in enumerate(row):
+                text = to_latin1(plain_text(cell))
+                natural[c] = max(natural[c], pdf.get_string_width(text) + pad)
+                longest = max((pdf.get_string_width(w) for w in text.split()), default=0)
+                minimum[c] = max(minimum[c], longest + pad)
+        total = pdf.epw
+        if sum(natural) <= total:
+            return [w * total / sum(natural) for w in natural]
+        fixed: dict[int, float] = {}
+        while True:
+            free = [c for c in range(ncols) if c not in fixed]
+            share = (total - sum(fixed.values())) / len(free)
+            newly = [c for c in free if natural[c] <= share]
+            if not newly or len(newly) == len(free):
+                break
+            for c in newly:
+                fixed[c] = natural[c]
+        free = [c for c in range(ncols) if c not in fixed]
+        rest = total - sum(fixed.values())
+        free_natural = sum(natural[c] for c in free)
+        widths = [fixed.get(c, 0.0) for c in range(ncols)]
+        for c in free:
+            widths[c] = max(minimum[c], rest * natural[c] / free_natural)
+        return [w * total / sum(widths) for w in widths]
+
+    def _draw_table(self, t: Table, rows: list[list[str]], widths: list[float]) -> None:
+        pdf = self.pdf
+        pdf.set_font(FONT, "", TABLE_SIZE)
+        pdf.set_fill_color(*ROW_FILL)  # fpdf2 fills striped cells with the current fill colour
         style = FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=ACCENT)
         with pdf.table(
-            col_widths=weights,
+            col_widths=widths,
             width=pdf.epw,
             first_row_as_headings=t.header is not None,
             headings_style=style,
             line_height=4.6,
             markdown=True,
             text_align=tuple(t.aligns),
-            padding=1.2,
-            cell_fill_color=(236, 242, 248),
+            padding=TABLE_PADDING,
+            cell_fill_color=ROW_FILL,
             cell_fill_mode="ROWS",
             borders_layout="SINGLE_TOP_LINE" if t.header else "HORIZONTAL_LINES",
         ) as table:
@@ -623,8 +686,6 @@ class Renderer:
                 row = table.row()
                 for cell in r:
                     row.cell(fpdf_markdown(cell, self.where) or " ")
-        pdf.ln(3)
-        pdf.set_font(FONT, "", BODY_SIZE)
 
     def two_column(self, tc: TwoColumn) -> None:
         pdf = self.pdf
@@ -634,9 +695,11 @@ class Renderer:
                 pdf.start_section(name, level=block.level - 1, strict=False)
         with pdf.text_columns(ncols=2, gutter=8, text_align="J", line_height=1.25) as cols:
             for block in tc.blocks:
-                for style, size, text, indent, top in self._column_pieces(block):
-                    with cols.paragraph(top_margin=top, bottom_margin=1.5, indent=indent) as para:
-                        for run_style, run in text:
+                for style, size, runs, indent, top, bullet in self._column_pieces(block):
+                    with cols.paragraph(
+                        top_margin=top, bottom_margin=1.5, indent=indent, bullet_string=bullet
+                    ) as para:
+                        for run_style, run in runs:
                             pdf.set_font(FONT, "".join(sorted(set(style + run_style))), size)
                             para.write(run)
                 pdf.set_text_color(0, 0, 0)
@@ -646,24 +709,24 @@ class Renderer:
     def _column_pieces(
         self, block: Block
     ) -> Iterator[tuple[str, float, list[tuple[str, str]], float, float]]:
-        """(style, size, runs, indent, top margin) for each paragraph a block becomes in columns."""
+        """(style, size, runs, indent, top margin, bullet) per paragraph a block becomes in columns."""
         w = self.where
         if isinstance(block, Heading):
             size = {1: 13, 2: 12}.get(block.level, 10.5)
             if block.level <= 2:
                 self.pdf.set_text_color(*ACCENT)
-            yield "B", size, [("", to_latin1(plain_text(block.text), w))], 0, 3
+            yield "B", size, [("", to_latin1(plain_text(block.text), w))], 0, 3, ""
         elif isinstance(block, Paragraph):
             runs = [(st, to_latin1(t, w)) for st, t in inline_runs(block.text)]
-            yield ("I" if block.quote else ""), BODY_SIZE, runs, (4 if block.quote else 0), 0
+            yield ("I" if block.quote else ""), BODY_SIZE, runs, (4 if block.quote else 0), 0, ""
         elif isinstance(block, ListBlock):
             for n, item in enumerate(block.items, start=1):
                 lead = f"{n}. " if block.ordered else "- "
-                runs = [("", lead)] + [(st, to_latin1(t, w)) for st, t in inline_runs(item)]
-                yield "", BODY_SIZE, runs, 3, 0
+                runs = [(st, to_latin1(t, w)) for st, t in inline_runs(item)]
+                yield "", BODY_SIZE, runs, 5, 0, lead.strip()
         elif isinstance(block, Table):
             for r in ([block.header] if block.header else []) + block.rows:
-                yield "", 9, [("", to_latin1(" | ".join(plain_text(c) for c in r), w))], 0, 0
+                yield "", TABLE_SIZE, [("", to_latin1(" | ".join(plain_text(c) for c in r), w))], 0, 0, ""
 
 
 def build_one(src: Path, out_dir: Path) -> Path:
