@@ -481,7 +481,10 @@ class Renderer:
             nxt = s.blocks[n + 1] if n + 1 < len(s.blocks) else None
             if isinstance(block, Heading) and isinstance(nxt, Table):
                 self._keep_heading_with_table(block, nxt)
-            self.block(block)
+            if isinstance(block, Heading):
+                self.heading(block, room=50 if isinstance(nxt, Heading) else 30)
+            else:
+                self.block(block)
         return bytes(pdf.output())
 
     def cover(self) -> None:
@@ -552,10 +555,11 @@ class Renderer:
         if trial.page_break_triggered:
             pdf.add_page()
 
-    def heading(self, h: Heading) -> None:
+    def heading(self, h: Heading, room: float = 30) -> None:
+        """Draw a heading; start a new page if less than `room` mm would follow it."""
         pdf = self.pdf
         size, lh, before = HEADING_STYLE[h.level]
-        if pdf.get_y() > pdf.h - pdf.b_margin - 30:
+        if pdf.get_y() > pdf.h - pdf.b_margin - room:
             pdf.add_page()
         elif pdf.get_y() > pdf.t_margin + 1:
             pdf.ln(before)
@@ -658,10 +662,10 @@ class Renderer:
                 fixed[c] = natural[c]
         free = [c for c in range(ncols) if c not in fixed]
         rest = total - sum(fixed.values())
-        free_natural = sum(natural[c] for c in free)
+        damped = {c: natural[c] ** 0.75 for c in free}  # narrow columns keep a little more room
         widths = [fixed.get(c, 0.0) for c in range(ncols)]
         for c in free:
-            widths[c] = max(minimum[c], rest * natural[c] / free_natural)
+            widths[c] = max(minimum[c], rest * damped[c] / sum(damped.values()))
         return [w * total / sum(widths) for w in widths]
 
     def _draw_table(self, t: Table, rows: list[list[str]], widths: list[float]) -> None:
