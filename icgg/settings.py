@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
     bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
     max_passages_per_doc: int = Field(2, ge=1, description="Diversity cap: passages per document in top k.")
+    exact_match_weight: float = Field(
+        1.0,
+        ge=0,
+        description="Weight of the exact-match ranking in the fusion: candidates containing every "
+        "number, year, code and name of the question (0 turns it off).",
+    )
     hnsw_threshold: int = Field(
         200_000, ge=1, description="Above this many chunks the dense index is HNSW instead of exact."
     )
