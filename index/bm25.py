@@ -1,0 +1,173 @@
+"""Okapi BM25 over chunk texts, stored as a sparse matrix of precomputed weights.
+
+The matrix is CSC, rows = chunks, columns = terms, each entry the full BM25 term weight (Lucene's idf times
+the saturated, length-normalised tf), so scoring a query is a sum of a few columns. Persisted with
+``scipy.sparse.save_npz`` and a JSON vocabulary, loaded with ``allow_pickle=False``: never pickle.
+
+:func:`tokenize` is public because ``bot`` uses the same analysis for lexical overlap.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from index.store import Hit
+
+K1 = 1.2
+B = 0.75
+
+_WORD = re.compile(r"\w+")
+_HAS_DIGIT = re.compile(r"\d")
+
+# A compact English stop list (close to Lucene's and NLTK's); numbers and codes are never dropped.
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have
+    having he her here hers herself him himself his how i if in into is it its itself just me more most my
+    myself no nor not now of off on once only or other our ours ourselves out over own same she should so
+    some such than that the their theirs them themselves then there these they this those through to too
+    under until up very was we were what when where which while who whom why will with would you your
+    yours yourself yourselves also may might must shall upon via per within without s t""".split()  # noqa: SIM905
+)
+
+_local = threading.local()
+
+
+def _stemmer():
+    """One PyStemmer object per thread: the C stemmer keeps state between calls."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        import Stemmer
+
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+    return stemmer
+
+
+def tokenize(text: str) -> list[str]:
+    """NFKC-lowercased ``\\w+`` tokens, English stop words dropped, words stemmed.
+
+    Tokens containing a digit ("259", "km2", "2021") are kept exactly as written, so programme numbers
+    and codes match literally; letter-only tokens ("igcp", "geochemical") are stemmed.
+    """
+    words = _WORD.findall(unicodedata.normalize("NFKC", text).lower())
+    out: list[str] = []
+    to_stem: list[int] = []
+    for w in words:
+        if _HAS_DIGIT.search(w):
+            out.append(w)
+        elif w not in STOPWORDS and w != "_":
+            to_stem.append(len(out))
+            out.append(w)
+    if to_stem:
+        stems = _stemmer().stemWords([out[i] for i in to_stem])
+        for i, s in zip(to_stem, stems, strict=True):
+            out[i] = s
+    return out
+
+
+class BM25Index:
+    """Immutable BM25 index; safe to search from several threads."""
+
+    def __init__(self, weights: sp.csc_matrix, vocab: dict[str, int], params: dict):
+        self.weights = weights
+        self.vocab = vocab
+        self.params = params
+
+    @property
+    def n_docs(self) -> int:
+        return int(self.weights.shape[0])
+
+    @classmethod
+    def build(cls, texts: Iterable[str], k1: float = K1, b: float = B) -> BM25Index:
+        token_lists = [tokenize(t) for t in texts]
+        return cls.from_tokens(token_lists, k1=k1, b=b)
+
+    @classmethod
+    def from_tokens(cls, token_lists: Sequence[Sequence[str]], k1: float = K1, b: float = B) -> BM25Index:
+        vocab: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        tfs: list[int] = []
+        lengths = np.zeros(len(token_lists), dtype=np.float64)
+        for r, toks in enumerate(token_lists):
+            lengths[r] = len(toks)
+            for term, tf in Counter(toks).items():
+                rows.append(r)
+                cols.append(vocab.setdefault(term, len(vocab)))
+                tfs.append(tf)
+        n_docs = len(token_lists)
+        avgdl = float(lengths.mean()) if n_docs and lengths.sum() else 1.0
+        row_arr = np.asarray(rows, dtype=np.int64)
+        col_arr = np.asarray(cols, dtype=np.int64)
+        tf_arr = np.asarray(tfs, dtype=np.float64)
+        df = np.bincount(col_arr, minlength=len(vocab)).astype(np.float64)
+        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))  # Lucene's always-positive idf
+        norm = k1 * (1.0 - b + b * lengths[row_arr] / avgdl) if len(row_arr) else np.zeros(0)
+        w = idf[col_arr] * tf_arr * (k1 + 1.0) / (tf_arr + norm)
+        weights = sp.csc_matrix(
+            (w.astype(np.float32), (row_arr, col_arr)), shape=(n_docs, len(vocab)), dtype=np.float32
+        )
+        weights.sort_indices()
+        params = {"k1": k1, "b": b, "avgdl": avgdl, "n_docs": n_docs, "variant": "okapi-lucene-idf"}
+        return cls(weights, vocab, params)
+
+    def scores(self, query: str) -> np.ndarray:
+        """Dense score vector over all rows (0 where no query term occurs)."""
+        counts = Counter(t for t in tokenize(query) if t in self.vocab)
+        if not counts or not self.n_docs:
+            return np.zeros(self.n_docs, dtype=np.float32)
+        cols = [self.vocab[t] for t in counts]
+        qw = np.asarray([counts[t] for t in counts], dtype=np.float32)
+        return np.asarray(self.weights[:, cols] @ qw, dtype=np.float32).ravel()
+
+    def search(self, query: str, k: int, allowed_mask: np.ndarray | None = None) -> list[Hit]:
+        """Top ``k`` rows that share at least one term with the query, restricted to allowed rows."""
+        if k <= 0:
+            return []
+        scores = self.scores(query)
+        if allowed_mask is not None:
+            scores = np.where(allowed_mask, scores, 0.0)
+        candidates = np.flatnonzero(scores > 0)
+        if not len(candidates):
+            return []
+        if len(candidates) > k:
+            top = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+        else:
+            top = candidates
+        # Stable tie-break by row keeps results deterministic.
+        order = np.lexsort((top, -scores[top]))
+        return [Hit(int(top[i]), float(scores[top[i]])) for i in order]
+
+    # --- persistence ----------------------------------------------------------------------------------
+    def save(self, matrix_path: Path, vocab_path: Path) -> None:
+        sp.save_npz(matrix_path, self.weights, compressed=False)
+        terms = [""] * len(self.vocab)
+        for term, col in self.vocab.items():
+            terms[col] = term
+        vocab_path.write_text(
+            json.dumps({"params": self.params, "terms": terms}, ensure_ascii=False), encoding="utf-8"
+        )
+
+    @classmethod
+    def load(cls, matrix_path: Path, vocab_path: Path) -> BM25Index:
+        return cls.from_bytes(matrix_path.read_bytes(), vocab_path.read_bytes())
+
+    @classmethod
+    def from_bytes(cls, matrix_bytes: bytes, vocab_bytes: bytes) -> BM25Index:
+        import io
+
+        weights = sp.load_npz(io.BytesIO(matrix_bytes)).tocsc()  # load_npz never unpickles
+        data = json.loads(vocab_bytes.decode("utf-8"))
+        terms = data["terms"]
+        if len(terms) != weights.shape[1]:
+            raise ValueError(f"BM25 vocabulary has {len(terms)} terms but the matrix {weights.shape[1]}")
+        return cls(weights, {t: i for i, t in enumerate(terms)}, data["params"])

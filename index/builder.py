@@ -1,0 +1,508 @@
+"""Building index generations from files: incremental ingest and removal, published atomically.
+
+One writer at a time (``index.lock``). Each file is compared with the live generation by resolved path
+and sha256: unchanged files are carried over without being parsed, changed and new files are parsed,
+chunked and embedded (only texts missing from the embedding cache reach the model), files that vanished
+from an ingested folder are reported as missing and dropped only with ``prune``. If the embedding model or
+the chunk settings differ from the live manifest, every document is re-read and re-chunked (the cache
+still saves the embedding of unchanged texts). If nothing changed, nothing is published.
+
+Never imports ``bot`` or the UI; never modifies a published generation.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from icgg.settings import Settings
+from index.bm25 import BM25Index, tokenize
+from index.cache import EmbeddingCache, text_key
+from index.embeddings import Embedder
+from index.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from index.generations import CACHE_NAME
+from index.lock import writer_lock
+from index.publish import GenerationContent, collect_garbage, publish, remove_leftovers
+from index.reader import LocalIndex, open_index
+from index.sqlite_store import PageRow
+from index.store import ChunkRecord, DocumentRecord
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+ADDED, UPDATED, UNCHANGED, REMOVED, MISSING, FAILED = (
+    "added",
+    "updated",
+    "unchanged",
+    "removed",
+    "missing",
+    "failed",
+)
+_GONE_AND_CHANGED = "file no longer exists and index settings changed"
+STATUSES = (ADDED, UPDATED, UNCHANGED, REMOVED, MISSING, FAILED)
+EMBED_SLICE_BATCHES = 16  # texts per embed() call = batch size x this; only matters for progress
+
+
+@dataclass
+class FileReport:
+    path: str
+    doc_id: str | None
+    status: str
+    reason: str = ""
+    chunks: int = 0
+    pages: int = 0
+
+
+@dataclass
+class IngestReport:
+    """What an ingest or removal did, file by file, and what is live afterwards."""
+
+    files: list[FileReport] = field(default_factory=list)
+    generation: str | None = None  # the generation published by this run; None if nothing was
+    previous_generation: str | None = None
+    documents: int = 0  # documents in the live index after the run
+    chunks: int = 0
+    embedded_texts: int = 0  # texts that went through the model
+    cache_hits: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    message: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def totals(self) -> dict[str, int]:
+        counts = dict.fromkeys(STATUSES, 0)
+        for row in self.files:
+            counts[row.status] += 1
+        return counts
+
+    @property
+    def nothing_ingested(self) -> bool:
+        """Every file failed and the index holds nothing: the one outcome the CLI treats as failure."""
+        return self.documents == 0 and not any(r.status in (ADDED, UPDATED, UNCHANGED) for r in self.files)
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["totals"] = self.totals
+        return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+@dataclass
+class _DocPayload:
+    """One document of the generation being built; chunk rows are renumbered at assembly."""
+
+    record: DocumentRecord
+    extra: dict[str, str]
+    pages: list[PageRow]
+    chunks: list[ChunkRecord]
+    vectors: np.ndarray
+
+
+def chunking_signature(settings: Settings) -> dict:
+    """What the manifest records about chunking; a difference forces re-chunking everything."""
+    return {"chunk_tokens": settings.chunk_tokens, "chunk_overlap_tokens": settings.chunk_overlap_tokens}
+
+
+# --- public API -------------------------------------------------------------------------------------------
+def ingest_paths(
+    paths: Iterable[str | Path],
+    settings: Settings,
+    *,
+    prune: bool = False,
+    rebuild: bool = False,
+    embedder: Embedder | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Bring the index up to date with ``paths`` (files and folders) and publish a new generation.
+
+    Raises :class:`index.errors.IndexLockedError` if another writer runs, ``OSError`` if the generation
+    cannot be written (the previous one then stays live). Per-file problems are rows of the report.
+    """
+    from ingest.files import discover, doc_id_for, sha256_file
+
+    progress = progress or _no_progress
+    paths = [Path(p) for p in paths]
+    index_dir = Path(settings.index_dir)
+    report = IngestReport()
+    timings = report.timings
+    started = time.perf_counter()
+    with writer_lock(index_dir):
+        remove_leftovers(index_dir)
+        prev = _open_previous(settings, report)
+        report.previous_generation = prev.generation if prev else None
+        if embedder is None:
+            from index.embeddings import load_embedder
+
+            embedder = load_embedder(settings)
+        chunking = chunking_signature(settings)
+        reusable = (
+            prev is not None
+            and not rebuild
+            and prev.model_name == embedder.model_name
+            and prev.dimension == embedder.dimension
+            and prev.manifest.get("chunking") == chunking
+        )
+        if prev is not None and not rebuild and not reusable:
+            report.warnings.append(
+                f"the embedding model or chunk settings changed since {prev.generation}: "
+                "every document is re-read and re-chunked"
+            )
+        base: dict[str, DocumentRecord] = {} if (prev is None or rebuild) else {
+            d.doc_id: d for d in prev.documents()
+        }  # fmt: skip
+
+        # 1. Discover and hash: decide what to read.
+        t = time.perf_counter()
+        files, problems = discover(paths)
+        for path, reason in problems:
+            report.files.append(FileReport(str(path), None, FAILED, reason))
+        carry: set[str] = set()
+        to_read: list[tuple[Path, str, str]] = []  # (path, doc_id, status if read succeeds)
+        seen: set[str] = set()
+        for i, path in enumerate(files):
+            progress("hash", i, len(files))
+            doc_id = doc_id_for(path)
+            seen.add(doc_id)
+            try:
+                content_hash = sha256_file(path)
+            except OSError as exc:
+                report.files.append(FileReport(str(path), doc_id, FAILED, f"cannot read: {exc.strerror}"))
+                if doc_id in base and reusable:
+                    carry.add(doc_id)  # keep the indexed version of a file we cannot read now
+                continue
+            old = base.get(doc_id)
+            if old is not None and old.content_hash == content_hash and reusable:
+                carry.add(doc_id)
+                report.files.append(FileReport(str(path), doc_id, UNCHANGED, "", old.n_chunks, old.n_pages))
+            else:
+                to_read.append((path, doc_id, UPDATED if old is not None else ADDED))
+        progress("hash", len(files), len(files))
+        roots = [p.expanduser().resolve() for p in paths]
+        for doc_id, old in base.items():
+            if doc_id in seen:
+                continue
+            if _is_under(Path(old.path), roots):
+                if prune:
+                    report.files.append(
+                        FileReport(old.path, doc_id, REMOVED, "file no longer exists (pruned)")
+                    )
+                elif reusable:
+                    carry.add(doc_id)
+                    report.files.append(
+                        FileReport(old.path, doc_id, MISSING, "file no longer exists; kept (use --prune)")
+                    )
+                else:
+                    report.files.append(FileReport(old.path, doc_id, REMOVED, _GONE_AND_CHANGED))
+            elif reusable:
+                carry.add(doc_id)  # ingested earlier from another folder: untouched
+            elif Path(old.path).is_file():
+                to_read.append((Path(old.path), doc_id, UPDATED))
+            else:
+                report.files.append(FileReport(old.path, doc_id, REMOVED, _GONE_AND_CHANGED))
+        timings["discover"] = time.perf_counter() - t
+
+        # 2. Parse, chunk and embed what changed.
+        keep_old = base if reusable else {}
+        new_docs = _read_chunk_embed(
+            to_read, settings, embedder, index_dir, keep_old, carry, report, progress
+        )
+
+        # 3. Publish if anything changed.
+        changed = any(r.status in (ADDED, UPDATED, REMOVED) for r in report.files)
+        repair = prev is not None and prev.fallback_from is not None
+        if not (changed or rebuild or repair) or (prev is None and not new_docs):
+            report.message = "index unchanged" if prev is not None else "nothing could be ingested"
+            report.documents = len(prev.documents()) if prev else 0
+            report.chunks = len(prev) if prev else 0
+            timings["total"] = time.perf_counter() - started
+            return report
+        payloads = [_carried(prev, doc_id) for doc_id in carry] + new_docs
+        t = time.perf_counter()
+        _publish(
+            index_dir, payloads, prev, embedder.model_name, embedder.dimension, chunking, settings, report
+        )
+        timings["write"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - started
+    return report
+
+
+def remove_documents(ids_or_paths: Iterable[str | Path], settings: Settings) -> IngestReport:
+    """Drop documents by doc id, file path or folder path and publish the result (no model needed)."""
+    from ingest.files import doc_id_for
+
+    index_dir = Path(settings.index_dir)
+    report = IngestReport()
+    started = time.perf_counter()
+    with writer_lock(index_dir):
+        remove_leftovers(index_dir)
+        prev = _open_previous(settings, report)
+        if prev is None:
+            raise IndexNotFoundError(f"no index at {index_dir} - nothing to remove")
+        report.previous_generation = prev.generation
+        docs = {d.doc_id: d for d in prev.documents()}
+        drop: set[str] = set()
+        for item in ids_or_paths:
+            key = str(item)
+            if key in docs:
+                matched = {key}
+            else:
+                resolved = Path(key).expanduser().resolve()
+                matched = {doc_id_for(resolved)} & docs.keys()
+                matched |= {i for i, d in docs.items() if _is_under(Path(d.path), [resolved])}
+            if not matched:
+                report.files.append(FileReport(key, None, FAILED, "not in the index"))
+            for doc_id in sorted(matched - drop):
+                d = docs[doc_id]
+                report.files.append(FileReport(d.path, doc_id, REMOVED, "", d.n_chunks, d.n_pages))
+            drop |= matched
+        if not drop and prev.fallback_from is None:
+            report.message = "index unchanged"
+            report.documents, report.chunks = len(docs), len(prev)
+            return report
+        payloads = [_carried(prev, doc_id) for doc_id in docs if doc_id not in drop]
+        t = time.perf_counter()
+        _publish(
+            index_dir, payloads, prev, prev.model_name, prev.dimension, prev.manifest.get("chunking", {}),
+            settings, report,
+        )  # fmt: skip
+        report.timings["write"] = time.perf_counter() - t
+    report.timings["total"] = time.perf_counter() - started
+    return report
+
+
+# --- steps ------------------------------------------------------------------------------------------------
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def _open_previous(settings: Settings, report: IngestReport) -> LocalIndex | None:
+    """The live generation (or its parent if damaged); None if there is none or none verifies."""
+    try:
+        prev = open_index(settings)
+    except IndexNotFoundError:
+        return None
+    except (IndexCorruptError, IndexMismatchError) as exc:
+        report.warnings.append(f"the existing index cannot be used ({exc}); building a new one")
+        log.warning("existing index unusable, rebuilding: %s", exc)
+        return None
+    if prev.fallback_from:
+        report.warnings.append(
+            f"generation {prev.fallback_from} is damaged ({prev.fallback_reason}); "
+            f"building on {prev.generation}"
+        )
+    return prev
+
+
+def _is_under(path: Path, roots: Sequence[Path]) -> bool:
+    return any(path == root or root in path.parents for root in roots)
+
+
+def _read_chunk_embed(
+    to_read: list[tuple[Path, str, str]],
+    settings: Settings,
+    embedder: Embedder,
+    index_dir: Path,
+    keep_old: dict[str, DocumentRecord],
+    carry: set[str],
+    report: IngestReport,
+    progress: Progress,
+) -> list[_DocPayload]:
+    """Parse, chunk and embed ``to_read``; a file that fails keeps its indexed version if ``keep_old``
+    has it (same model and chunking), so a bad edit never deletes a good document."""
+    from ingest.chunking import Chunker
+    from ingest.reader import read_files
+
+    timings = report.timings
+    timings.setdefault("parse", 0.0)
+    timings.setdefault("chunk", 0.0)
+    timings.setdefault("embed", 0.0)
+    if not to_read:
+        return []
+    status_of = {doc_id: status for _p, doc_id, status in to_read}
+
+    t = time.perf_counter()
+    done = 0
+    progress("parse", 0, len(to_read))
+
+    def on_done(*_args) -> None:
+        nonlocal done
+        done += 1
+        progress("parse", done, len(to_read))
+
+    outcomes = read_files([p for p, _d, _s in to_read], settings, on_done=on_done)
+    timings["parse"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    chunker = Chunker.from_settings(settings, _token_counter(embedder))
+    parsed = []  # (ParsedDocument, chunks)
+    for outcome in outcomes:
+        doc_id = outcome.doc_id
+        if outcome.status != "ok" or outcome.document is None:
+            _keep_previous_on_failure(
+                doc_id, keep_old, carry, report, outcome.path, outcome.reason or "failed"
+            )
+            continue
+        doc = outcome.document
+        try:
+            chunks = chunker.chunk(doc)
+        except Exception as exc:  # a chunker bug must not sink the whole ingest
+            log.exception("chunking %s failed", doc.path)
+            _keep_previous_on_failure(
+                doc_id, keep_old, carry, report, outcome.path, f"chunking failed: {exc}"
+            )
+            continue
+        if not chunks:
+            _keep_previous_on_failure(doc_id, keep_old, carry, report, outcome.path, "no text to index")
+            continue
+        parsed.append((doc, chunks))
+    timings["chunk"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    texts = [c.embedding_text(doc.title) for doc, chunks in parsed for c in chunks]
+    vectors = _embed_with_cache(texts, embedder, index_dir, report, progress)
+    timings["embed"] = time.perf_counter() - t
+
+    payloads, pos = [], 0
+    for doc, chunks in parsed:
+        labels = {p.number: p.label for p in doc.pages}
+        record = DocumentRecord(
+            doc_id=doc.doc_id, path=doc.path, content_hash=doc.content_hash, doc_type=doc.doc_type,
+            title=doc.title, date=doc.date, source=doc.source, category=doc.category,
+            language=doc.language, n_pages=len(doc.pages), n_chunks=len(chunks),
+        )  # fmt: skip
+        records = [
+            ChunkRecord(
+                row=-1, chunk_id=c.chunk_id, doc_id=c.doc_id, ordinal=c.ordinal, text=c.text,
+                heading=c.heading, page_start=c.page_start, page_end=c.page_end,
+                page_label=labels.get(c.page_start), char_start=c.char_start, char_end=c.char_end,
+            )
+            for c in chunks
+        ]  # fmt: skip
+        pages = [PageRow(doc.doc_id, p.number, p.label, p.text) for p in doc.pages]
+        payloads.append(
+            _DocPayload(record, dict(doc.extra), pages, records, vectors[pos : pos + len(chunks)])
+        )
+        pos += len(chunks)
+        status = status_of.get(doc.doc_id, ADDED)
+        report.files.append(FileReport(doc.path, doc.doc_id, status, "", len(chunks), len(doc.pages)))
+    return payloads
+
+
+def _keep_previous_on_failure(
+    doc_id: str,
+    keep_old: dict[str, DocumentRecord],
+    carry: set[str],
+    report: IngestReport,
+    path: Path | str,
+    reason: str,
+) -> None:
+    if doc_id in keep_old:
+        carry.add(doc_id)
+        reason = f"{reason}; previous version kept"
+    report.files.append(FileReport(str(path), doc_id, FAILED, reason))
+
+
+def _token_counter(embedder: Embedder) -> Callable[[str], int]:
+    tokenizer = getattr(embedder, "tokenizer", None)
+    if tokenizer is None:
+        raise TypeError("the embedder must expose its tokenizer so chunks are measured in model tokens")
+
+    def token_len(text: str) -> int:
+        return len(tokenizer.encode(text, add_special_tokens=False))
+
+    return token_len
+
+
+def _embed_with_cache(
+    texts: list[str], embedder: Embedder, index_dir: Path, report: IngestReport, progress: Progress
+) -> np.ndarray:
+    """Vectors for ``texts``: cache hits are looked up, misses embedded once each (longest first, the
+    order sentence-transformers uses inside one call) and stored in the cache slice by slice."""
+    out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    if not texts:
+        return out
+    keys = [text_key(t) for t in texts]
+    with EmbeddingCache(index_dir / CACHE_NAME, embedder.model_name, embedder.dimension) as cache:
+        found = cache.get_many(keys)
+        first_of: dict[str, int] = {}
+        for i, key in enumerate(keys):
+            if key not in found:
+                first_of.setdefault(key, i)
+        misses = sorted(first_of.values(), key=lambda i: -len(texts[i]))
+        report.cache_hits += len(texts) - len(misses)
+        report.embedded_texts += len(misses)
+        step = max(1, getattr(embedder, "batch_size", 64) * EMBED_SLICE_BATCHES)
+        progress("embed", 0, len(misses))
+        for start in range(0, len(misses), step):
+            part = misses[start : start + step]
+            vecs = embedder.embed([texts[i] for i in part])
+            part_keys = [keys[i] for i in part]
+            cache.put_many(part_keys, vecs)
+            found.update(zip(part_keys, vecs, strict=True))
+            progress("embed", min(start + step, len(misses)), len(misses))
+    for i, key in enumerate(keys):
+        out[i] = found[key]
+    return out
+
+
+def _carried(prev: LocalIndex, doc_id: str) -> _DocPayload:
+    record = prev.document(doc_id)
+    chunks = prev.chunks_of(doc_id)
+    vectors = prev.vectors(np.array([c.row for c in chunks], dtype=np.int64))
+    pages = [PageRow(doc_id, p, label, text) for p, label, text in prev.pages_of(doc_id)]
+    return _DocPayload(record, prev.document_extra(doc_id), pages, chunks, vectors)
+
+
+def _publish(
+    index_dir: Path,
+    payloads: list[_DocPayload],
+    prev: LocalIndex | None,
+    model_name: str,
+    dimension: int,
+    chunking: dict,
+    settings: Settings,
+    report: IngestReport,
+) -> None:
+    """Number rows (documents sorted by path), build BM25, write and switch; then collect garbage."""
+    from dataclasses import replace
+
+    payloads = sorted(payloads, key=lambda p: (p.record.path, p.record.doc_id))
+    chunks: list[ChunkRecord] = []
+    for p in payloads:
+        for c in p.chunks:
+            chunks.append(replace(c, row=len(chunks)))
+    titles = {p.record.doc_id: p.record.title for p in payloads}
+    bm25 = BM25Index.from_tokens([tokenize(f"{titles[c.doc_id]}\n{c.heading}\n{c.text}") for c in chunks])
+    vectors = (
+        np.concatenate([p.vectors for p in payloads]).astype(np.float32, copy=False)
+        if payloads
+        else np.zeros((0, dimension), np.float32)
+    )
+    content = GenerationContent(
+        documents=[p.record for p in payloads],
+        extras={p.record.doc_id: p.extra for p in payloads},
+        pages=[row for p in payloads for row in p.pages],
+        chunks=chunks,
+        vectors=vectors,
+        bm25=bm25,
+        model_name=model_name,
+        dimension=dimension,
+        chunking=chunking,
+    )
+    report.generation = publish(
+        index_dir, content, prev.generation if prev else None, settings.hnsw_threshold
+    )
+    report.documents, report.chunks = len(payloads), len(chunks)
+    report.message = f"published generation {report.generation}"
+    try:
+        deleted = collect_garbage(index_dir)
+        if deleted:
+            log.info("deleted old generations: %s", ", ".join(deleted))
+    except OSError as exc:  # the new generation is live; old folders are retried next time
+        report.warnings.append(f"could not delete old generations: {exc}")
