@@ -479,8 +479,8 @@ class Renderer:
         pdf.add_page()
         for n, block in enumerate(s.blocks):
             nxt = s.blocks[n + 1] if n + 1 < len(s.blocks) else None
-            if isinstance(block, Heading) and isinstance(nxt, Table):
-                self._keep_heading_with_table(block, nxt)
+            if isinstance(block, Heading) and (n == 0 or not isinstance(s.blocks[n - 1], Heading)):
+                self._keep_headings_with_table(s.blocks[n:])
             if isinstance(block, Heading):
                 self.heading(block, room=50 if isinstance(nxt, Heading) else 30)
             else:
@@ -544,14 +544,23 @@ class Renderer:
         elif isinstance(block, TwoColumn):
             self.two_column(block)
 
-    def _keep_heading_with_table(self, h: Heading, t: Table) -> None:
-        """Start a new page if a heading and the short table right after it would be split."""
+    def _keep_headings_with_table(self, blocks: list[Block]) -> None:
+        """Start a new page if headings and the short table right after them would be split."""
         pdf = self.pdf
-        if len(t.rows) + 1 > SHORT_TABLE_ROWS or pdf.get_y() <= pdf.t_margin + 1:
+        chain: list[Heading] = []
+        for b in blocks:
+            if not isinstance(b, Heading):
+                break
+            chain.append(b)
+        after = blocks[len(chain)] if len(chain) < len(blocks) else None
+        if not isinstance(after, Table) or len(after.rows) + 1 > SHORT_TABLE_ROWS:
+            return
+        if pdf.get_y() <= pdf.t_margin + 1:
             return
         with pdf.offset_rendering() as trial:
-            self.heading(h)
-            self.table(t)
+            for h in chain:
+                self.heading(h)
+            self.table(after)
         if trial.page_break_triggered:
             pdf.add_page()
 
