@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from fpdf import FPDF
+from fpdf import FPDF, FPDF_VERSION
 from fpdf.fonts import FontFace
 
 CORPUS_DIR = Path(__file__).resolve().parent
@@ -62,6 +62,7 @@ DEFAULT_SRC = CORPUS_DIR / "pdf_src"
 DEFAULT_OUT = CORPUS_DIR / "pdf"
 ORGANISATION = "UNESCO International Centre on Global-Scale Geochemistry (ICGG)"
 AUTHOR = "ICGG"
+CREATOR = "corpus/build_pdfs.py"
 REQUIRED_KEYS = ("title", "date", "doc_type", "facts")
 FACT_ID = re.compile(r"^F\d{3}$")
 
@@ -470,7 +471,8 @@ class Renderer:
         if s.subtitle:
             pdf.set_subject(to_latin1(s.subtitle))
         pdf.set_author(AUTHOR)
-        pdf.set_creator("corpus/build_pdfs.py")
+        # the fpdf2 version is recorded because byte-identical rebuilds are only promised per version
+        pdf.set_creator(f"{CREATOR} (fpdf2 {FPDF_VERSION})")
         pdf.set_keywords(f"date:{s.date.isoformat()} type:{s.doc_type} ICGG")
         pdf.set_creation_date(dt.datetime(s.date.year, s.date.month, s.date.day, tzinfo=dt.UTC))
         pdf.set_lang("en")
