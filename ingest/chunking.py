@@ -1,0 +1,280 @@
+"""Cutting a parsed document into passages that are embedded, searched and quoted.
+
+Structure first: a chunk never crosses a section heading; inside a section whole paragraphs are packed
+up to ``target_tokens``, and a paragraph is only cut at sentence ends (a run-on "sentence" is cut at
+word boundaries). Consecutive chunks of a section share a small overlap of whole sentences.
+
+Guarantees every caller may rely on: ``chunk.text == doc.text[chunk.char_start:chunk.char_end]``;
+chunks of a document are in text order and never include text of another document; a chunk's body is
+at most ``target_tokens`` and the whole chunk at most ``target_tokens + overlap_tokens`` tokens, as
+measured by ``token_len``. A heading line belongs to the first chunk of the section it opens, so the
+passage reads naturally, and ``chunk.heading`` names the nearest heading above (without ``#``).
+
+Token counts are taken once per paragraph (and once per sentence only for paragraphs that must be
+cut), and summed: the WordPiece tokenizer splits on whitespace, so the count of a concatenation is the
+sum of the counts of its whitespace-separated parts. Never imports ``index``: the tokenizer is passed in.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from icgg.settings import Settings
+from ingest.documents import DOC_TYPE_REPORT, Chunk, ParsedDocument
+from ingest.headings import heading_text, is_heading_in_context, markdown_heading
+
+TokenLen = Callable[[str], int]
+
+_BLOCK_SEPARATOR = re.compile(r"\n[ \t]*\n")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’')\]]*[ \t]+(?=[\"“‘(\[]?[A-Z0-9])|[ \t]*\n[ \t]*")
+_ABBREVIATIONS = frozenset(
+    [
+        "e.g", "i.e", "etc", "dr", "mr", "mrs", "ms", "prof", "no", "nos", "fig", "figs", "vol", "vols",
+        "vs", "al", "approx", "st", "jr", "inc", "ltd", "co", "cf", "eq", "sec", "ch", "pp", "p", "dept",
+        "univ", "est", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    ]
+)  # fmt: skip
+_WORD = re.compile(r"\S+")
+_CHARS_PER_TOKEN_GUESS = 3
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    tokens: int
+
+
+@dataclass(frozen=True)
+class _Block:
+    start: int
+    end: int
+    heading: str | None  # the heading text when this block is a heading line
+
+
+class Chunker:
+    """Structure-aware chunker; one instance can be shared (it holds no per-document state)."""
+
+    def __init__(self, token_len: TokenLen, target_tokens: int, overlap_tokens: int):
+        if target_tokens < 8:
+            raise ValueError("target_tokens must be at least 8")
+        if not 0 <= overlap_tokens < target_tokens:
+            raise ValueError("overlap_tokens must be between 0 and target_tokens")
+        self.token_len = token_len
+        self.target_tokens = target_tokens
+        self.overlap_tokens = overlap_tokens
+
+    @classmethod
+    def from_settings(cls, settings: Settings, token_len: TokenLen) -> Chunker:
+        return cls(token_len, settings.chunk_tokens, settings.chunk_overlap_tokens)
+
+    # --- structure ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _blocks(doc: ParsedDocument, text: str) -> list[_Block]:
+        """Paragraph spans (trimmed), each marked with its heading text if it is a heading line."""
+        raw: list[tuple[int, int]] = []
+        pos = 0
+        for sep in [*_BLOCK_SEPARATOR.finditer(text), None]:
+            end = sep.start() if sep else len(text)
+            segment = text[pos:end]
+            stripped = segment.strip()
+            if stripped:
+                lead = len(segment) - len(segment.lstrip())
+                raw.append((pos + lead, pos + lead + len(stripped)))
+            if sep:
+                pos = sep.end()
+        report = doc.doc_type == DOC_TYPE_REPORT
+        page_starts = {start for _number, start, _end in doc.page_spans()}
+        blocks = []
+        for i, (start, end) in enumerate(raw):
+            block = text[start:end]
+            heading = None
+            if "\n" not in block:
+                if markdown_heading(block):
+                    heading = heading_text(block)
+                elif report:
+                    # Cleaning judged headings page by page: the first block of a page has no predecessor.
+                    previous = text[raw[i - 1][0] : raw[i - 1][1]] if i and start not in page_starts else None
+                    following = text[raw[i + 1][0] : raw[i + 1][1]] if i + 1 < len(raw) else None
+                    if is_heading_in_context(block, previous, following):
+                        heading = heading_text(block)
+            blocks.append(_Block(start, end, heading))
+        return blocks
+
+    @staticmethod
+    def _sections(blocks: list[_Block]) -> Iterator[tuple[str, list[_Block]]]:
+        """(heading, blocks) runs; a heading directly followed by another heading joins its section."""
+        heading, current = "", []
+        for block in blocks:
+            if block.heading is not None and any(b.heading is None for b in current):
+                yield heading, current
+                current = []
+            if block.heading is not None:
+                heading = block.heading
+            current.append(block)
+        if current:
+            yield heading, current
+
+    # --- splitting -----------------------------------------------------------------------------------
+
+    def _sentences(self, text: str, start: int, end: int) -> list[_Span]:
+        """Sentence spans of text[start:end], each at most target_tokens (long ones cut at words)."""
+        spans: list[tuple[int, int]] = []
+        cursor = start
+        for m in _SENTENCE_BREAK.finditer(text, start, end):
+            if "\n" not in m.group():
+                before = text[cursor : m.start()].rstrip("\"”’')]").rsplit(None, 1)
+                last_word = before[-1].rstrip(".!?").lower() if before else ""
+                if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
+                    continue
+            if m.start() > cursor:
+                spans.append((cursor, m.start()))
+            cursor = m.end()
+        if cursor < end:
+            spans.append((cursor, end))
+        out: list[_Span] = []
+        for s, e in spans:
+            seg = text[s:e]
+            s, e = s + len(seg) - len(seg.lstrip()), s + len(seg.rstrip())
+            if e <= s:
+                continue
+            tokens = self.token_len(text[s:e])
+            if tokens <= self.target_tokens:
+                out.append(_Span(s, e, tokens))
+            else:
+                out.extend(self._hard_split(text, s, e))
+        return out
+
+    def _hard_split(self, text: str, start: int, end: int) -> list[_Span]:
+        """Cut an over-long run of text at word boundaries (inside words only if one word is too long)."""
+        out: list[_Span] = []
+        piece_start, piece_end, piece_tokens = None, None, 0
+        for m in _WORD.finditer(text, start, end):
+            word_tokens = self.token_len(m.group())
+            if word_tokens > self.target_tokens:
+                if piece_start is not None:
+                    out.append(_Span(piece_start, piece_end, piece_tokens))
+                    piece_start, piece_tokens = None, 0
+                out.extend(self._split_word(text, m.start(), m.end()))
+                continue
+            if piece_start is not None and piece_tokens + word_tokens > self.target_tokens:
+                out.append(_Span(piece_start, piece_end, piece_tokens))
+                piece_start, piece_tokens = None, 0
+            if piece_start is None:
+                piece_start = m.start()
+            piece_end = m.end()
+            piece_tokens += word_tokens
+        if piece_start is not None:
+            out.append(_Span(piece_start, piece_end, piece_tokens))
+        return out
+
+    def _split_word(self, text: str, start: int, end: int) -> list[_Span]:
+        out: list[_Span] = []
+        while start < end:
+            lo, hi = start + 1, end
+            while lo < hi:  # longest prefix within the budget
+                mid = (lo + hi + 1) // 2
+                if self.token_len(text[start:mid]) <= self.target_tokens:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            out.append(_Span(start, lo, self.token_len(text[start:lo])))
+            start = lo
+        return out
+
+    def _overlap(self, text: str, body: list[_Span]) -> list[_Span]:
+        """Whole trailing sentences of the previous chunk within overlap_tokens, else trailing words."""
+        if not self.overlap_tokens or not body:
+            return []
+        last = body[-1]
+        sentences = self._sentences(text, last.start, last.end)
+        chosen: list[_Span] = []
+        total = 0
+        for sentence in reversed(sentences):
+            if total + sentence.tokens > self.overlap_tokens:
+                break
+            chosen.insert(0, sentence)
+            total += sentence.tokens
+        if chosen:
+            if len(chosen) == len(sentences) and len(body) == 1:
+                return []  # the whole previous chunk would repeat
+            return chosen
+        words = list(_WORD.finditer(text, last.start, last.end))
+        budget = self.overlap_tokens * _CHARS_PER_TOKEN_GUESS
+        first = len(words)
+        while first > 0 and words[-1].end() - words[first - 1].start() <= budget:
+            first -= 1
+        while first < len(words):
+            start = words[first].start()
+            tokens = self.token_len(text[start : last.end])
+            if tokens <= self.overlap_tokens:
+                return [_Span(start, last.end, tokens)] if first > 0 else []
+            first += 1
+        return []
+
+    # --- packing -------------------------------------------------------------------------------------
+
+    def _pack_section(self, text: str, blocks: list[_Block]) -> Iterator[tuple[list[_Span], list[_Span]]]:
+        """(overlap spans, body spans) per chunk of one section."""
+        target = self.target_tokens
+        overlap: list[_Span] = []
+        body: list[_Span] = []
+        used = 0
+
+        def close() -> tuple[list[_Span], list[_Span]]:
+            nonlocal overlap, body, used
+            finished = (overlap, body)
+            overlap = self._overlap(text, body)
+            body, used = [], 0
+            return finished
+
+        for block in blocks:
+            tokens = self.token_len(text[block.start : block.end])
+            if used + tokens <= target:
+                body.append(_Span(block.start, block.end, tokens))
+                used += tokens
+                continue
+            if tokens <= target and used >= target // 2:
+                yield close()
+                body.append(_Span(block.start, block.end, tokens))
+                used = tokens
+                continue
+            for sentence in self._sentences(text, block.start, block.end):
+                if body and used + sentence.tokens > target:
+                    yield close()
+                body.append(sentence)
+                used += sentence.tokens
+        if body:
+            yield overlap, body
+
+    def chunk(self, doc: ParsedDocument) -> list[Chunk]:
+        """The document's chunks in text order (empty for a document without text)."""
+        text = doc.text
+        spans = doc.page_spans()
+        page_starts = [start for _number, start, _end in spans]
+        chunks: list[Chunk] = []
+        for heading, blocks in self._sections(self._blocks(doc, text)):
+            for overlap, body in self._pack_section(text, blocks):
+                start = (overlap or body)[0].start
+                end = body[-1].end
+                first = max(0, bisect.bisect_right(page_starts, start) - 1)
+                last = max(0, bisect.bisect_right(page_starts, end - 1) - 1)
+                ordinal = len(chunks)
+                chunks.append(
+                    Chunk(
+                        chunk_id=f"{doc.doc_id}:{ordinal}",
+                        doc_id=doc.doc_id,
+                        ordinal=ordinal,
+                        text=text[start:end],
+                        heading=heading,
+                        page_start=spans[first][0],
+                        page_end=spans[last][0],
+                        char_start=start,
+                        char_end=end,
+                    )
+                )
+        return chunks

@@ -1,0 +1,199 @@
+"""Cleaning extracted text so that what is indexed, and quoted in citations, reads like the document.
+
+Unicode NFC, ligatures and invisible characters, words hyphenated across line ends, soft-wrapped lines
+joined into paragraphs (blank lines between paragraphs), and running page headers/footers removed.
+Pure functions on strings: never reads files, never drops a line that is not provably layout debris.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Sequence
+
+from ingest.headings import is_heading_in_context, is_heading_line, is_list_item, markdown_heading
+
+_LIGATURES = str.maketrans(
+    {
+        "\ufb00": "ff",
+        "\ufb01": "fi",
+        "\ufb02": "fl",
+        "\ufb03": "ffi",
+        "\ufb04": "ffl",
+        "\ufb05": "st",
+        "\ufb06": "st",
+    }
+)
+# Soft hyphen, zero-width space, word joiner, BOM: invisible, and they break search and quoting.
+_INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
+_SPACES = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_RUNS_OF_SPACES = re.compile(r" {2,}")
+_HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])-[ \t]*\n[ \t]*(?=[a-z])")
+_DIGITS = re.compile(r"\d+")
+_ROMAN_PAGE = re.compile(r"^[ivxlc]{1,6}$")
+_SENTENCE_END = (".", "!", "?", ":", '."', ".”", ".)", "?”", "!”")
+
+RUNNING_LINE_ZONE = 2  # lines inspected at the top and at the bottom of each page
+RUNNING_LINE_SHARE = 0.5  # a line repeated on at least this share of pages is a header/footer
+RUNNING_LINE_MIN_PAGES = 3
+
+
+def normalize_unicode(text: str) -> str:
+    """NFC, ligatures expanded, invisible and control characters removed, exotic spaces made plain."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", text.translate(_LIGATURES))
+    text = _INVISIBLE.sub("", text)
+    text = _SPACES.sub(" ", text)
+    return _CONTROL.sub("", text)
+
+
+def dehyphenate(text: str) -> str:
+    """Join words split at a line end ("geo-\\nchemical" → "geochemical").
+
+    Only when the next line starts in lower case: "Sino-\\nMongolian" keeps its hyphen (the line break
+    is then removed by reflowing, giving "Sino-Mongolian").
+    """
+    return _HYPHEN_BREAK.sub("", text)
+
+
+def _running_key(line: str) -> str:
+    key = " ".join(line.lower().split())
+    if _ROMAN_PAGE.match(key):
+        return "#"
+    return _DIGITS.sub("#", key)
+
+
+def _zone_indices(lines: Sequence[str]) -> list[int]:
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    zone = filled[:RUNNING_LINE_ZONE] + filled[-RUNNING_LINE_ZONE:]
+    return sorted(set(zone))
+
+
+def remove_running_lines(pages: Sequence[Sequence[str]]) -> list[list[str]]:
+    """Drop page headers and footers: lines that, with digits ignored, sit in the top or bottom
+    lines of at least half the pages (and of at least three pages). Covers "Page 3", "3 / 12"."""
+    pages = [list(p) for p in pages]
+    if len(pages) < RUNNING_LINE_MIN_PAGES:
+        return pages
+    pages_with: defaultdict[str, set[int]] = defaultdict(set)
+    for number, lines in enumerate(pages):
+        for i in _zone_indices(lines):
+            pages_with[_running_key(lines[i])].add(number)
+    needed = max(RUNNING_LINE_MIN_PAGES, math.ceil(RUNNING_LINE_SHARE * len(pages)))
+    running = {key for key, found in pages_with.items() if len(found) >= needed}
+    if not running:
+        return pages
+    cleaned = []
+    for lines in pages:
+        drop = {i for i in _zone_indices(lines) if _running_key(lines[i]) in running}
+        cleaned.append([line for i, line in enumerate(lines) if i not in drop])
+    return cleaned
+
+
+def _ends_sentence(line: str) -> bool:
+    return line.endswith(_SENTENCE_END)
+
+
+def reflow_pdf_lines(lines: Sequence[str]) -> str:
+    """One page of extracted lines → paragraphs separated by blank lines, headings on their own.
+
+    pypdf emits one line per printed line and no blank lines between paragraphs, so a paragraph ends
+    where a line finishes a sentence well short of the page's text width, or where a heading or list
+    item begins. Soft-wrapped lines are joined with a space.
+    """
+    lines = [" ".join(line.split()) for line in lines]
+    widths = sorted(len(line) for line in lines if line)
+    if not widths:
+        return ""
+    full_width = widths[int(0.9 * (len(widths) - 1))]
+    paragraphs: list[str] = []
+    current: list[list[str]] = []  # logical lines (table rows stay apart) of physical lines
+
+    def flush() -> None:
+        if current:
+            paragraphs.append("\n".join(" ".join(parts) for parts in current))
+            current.clear()
+
+    for i, line in enumerate(lines):
+        if not line:
+            flush()
+            continue
+        previous = current[-1][-1] if current else (paragraphs[-1] if paragraphs else None)
+        following = lines[i + 1] if i + 1 < len(lines) else None
+        if is_heading_in_context(line, previous, following):
+            flush()
+            paragraphs.append(line)
+            continue
+        if is_list_item(line):
+            flush()
+        if current and len(previous or "") < 0.6 * full_width and not _ends_sentence(previous or ""):
+            current.append([line])  # after a short unfinished line (a table row): a new line, same block
+        elif current:
+            current[-1].append(line)
+        else:
+            current.append([line])
+        if _ends_sentence(line) and len(line) < 0.8 * full_width:
+            flush()
+    flush()
+    return "\n\n".join(paragraphs)
+
+
+def clean_pdf_pages(raw_pages: Sequence[str]) -> list[str]:
+    """Extracted PDF page texts → cleaned page texts (same count, same order)."""
+    split = [normalize_unicode(page).split("\n") for page in raw_pages]
+    split = remove_running_lines([[line.strip() for line in lines] for lines in split])
+    cleaned = []
+    for lines in split:
+        text = dehyphenate("\n".join(lines))
+        cleaned.append(reflow_pdf_lines(text.split("\n")))
+    return cleaned
+
+
+def _is_structural(line: str) -> bool:
+    """Lines of Markdown/plain text that must stay on their own line."""
+    s = line.lstrip()
+    return bool(markdown_heading(s)) or is_list_item(s) or s.startswith(("|", ">", "```"))
+
+
+def clean_text(text: str) -> str:
+    """Markdown or plain text → NFC text with paragraphs separated by one blank line.
+
+    Soft-wrapped lines inside a paragraph are joined; headings, list items, table rows and quotes
+    stay on their own lines so that structure survives for chunking and display.
+    """
+    text = dehyphenate(normalize_unicode(text))
+    blocks: list[str] = []
+    for block in re.split(r"\n[ \t]*\n", text):
+        lines = [_RUNS_OF_SPACES.sub(" ", line.strip()) for line in block.split("\n")]
+        lines = [line for line in lines if line]
+        if not lines:
+            continue
+        out: list[str] = []
+        for line in lines:
+            if out and not _is_structural(line) and not _is_structural(out[-1]):
+                out[-1] = f"{out[-1]} {line}"
+            elif out and not _is_structural(line) and is_list_item(out[-1]):
+                out[-1] = f"{out[-1]} {line}"  # a wrapped list item continues
+            else:
+                out.append(line)
+        # A heading glued to its paragraph by a single newline becomes its own block.
+        group: list[str] = []
+        for line in out:
+            if markdown_heading(line):
+                if group:
+                    blocks.append("\n".join(group))
+                    group = []
+                blocks.append(line)
+            else:
+                group.append(line)
+        if group:
+            blocks.append("\n".join(group))
+    return "\n\n".join(blocks)
+
+
+def is_heading_block(block: str) -> bool:
+    """A paragraph that is a single heading line (used by chunking on cleaned text)."""
+    return "\n" not in block.strip() and is_heading_line(block)

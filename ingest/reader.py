@@ -1,0 +1,181 @@
+"""Reading a batch of files into documents, one outcome per file, whatever the files contain.
+
+PDFs are parsed in sandboxed child processes (timeout, memory cap, several at once); Markdown, HTML and
+text are parsed in-process behind the same size cap and a catch-all. One bad file never stops the
+batch, and every failure carries a one-line reason a staff member can act on. Never chunks or embeds.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from icgg.settings import Settings
+from ingest.documents import ParsedDocument
+from ingest.errors import DocumentError
+from ingest.files import doc_id_for, sha256_file
+from ingest.news import read_html, read_markdown, read_text
+from ingest.pdf import read_pdf
+from ingest.sandbox import Job, run_jobs
+from ingest.sniff import Kind, refusal_reason, sniff_bytes
+
+log = logging.getLogger(__name__)
+
+STATUS_OK = "ok"
+STATUS_FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ParseOutcome:
+    """What happened to one file. ``document`` is set when ``status == "ok"``, ``reason`` otherwise."""
+
+    path: str
+    doc_id: str
+    content_hash: str  # "" when the file could not even be read
+    status: str  # "ok" | "failed"
+    document: ParsedDocument | None
+    reason: str | None
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.status == STATUS_OK
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A file that passed the checks every format shares, ready for its parser."""
+
+    path: Path
+    doc_id: str
+    content_hash: str
+    kind: Kind
+    data: bytes | None  # the bytes of small in-process formats; None for PDFs (the child reads them)
+
+
+def _failed(path: Path, doc_id: str, content_hash: str, reason: str, seconds: float) -> ParseOutcome:
+    log.warning("not ingested: %s: %s", path, reason)
+    return ParseOutcome(str(path), doc_id, content_hash, STATUS_FAILED, None, reason, seconds)
+
+
+def _check_size(path: Path, settings: Settings) -> None:
+    size = path.stat().st_size
+    if size > settings.max_file_mb * 1024 * 1024:
+        raise DocumentError(
+            f"file too large ({size / 1024 / 1024:.1f} MB > limit {settings.max_file_mb:g} MB)"
+        )
+
+
+def _prepare(path: Path, content_hash: str) -> _Prepared:
+    """Content sniffing; raises DocumentError with the reason a file is refused."""
+    with path.open("rb") as fh:
+        head = fh.read(8192)
+    sniffed = sniff_bytes(head, path.suffix)
+    if reason := refusal_reason(path, sniffed):
+        raise DocumentError(reason)
+    data = None if sniffed.kind is Kind.PDF else path.read_bytes()
+    return _Prepared(path, doc_id_for(path), content_hash, sniffed.kind, data)
+
+
+def _parse_in_process(prepared: _Prepared) -> ParsedDocument:
+    readers = {Kind.MARKDOWN: read_markdown, Kind.HTML: read_html, Kind.TEXT: read_text}
+    reader = readers[prepared.kind]
+    assert prepared.data is not None
+    return reader(prepared.path, prepared.data, doc_id=prepared.doc_id, content_hash=prepared.content_hash)
+
+
+def _pdf_job(path: str, doc_id: str, content_hash: str, max_pages: int) -> ParsedDocument | str:
+    """Runs in the sandbox child: a document, or the reason string of a DocumentError."""
+    try:
+        return read_pdf(path, doc_id=doc_id, content_hash=content_hash, max_pages=max_pages)
+    except DocumentError as exc:
+        return str(exc)
+
+
+def read_files(
+    paths: Sequence[Path],
+    settings: Settings,
+    on_done: Callable[[ParseOutcome], None] | None = None,
+) -> list[ParseOutcome]:
+    """Parse every file; outcomes come back in input order, ``on_done`` fires as each finishes."""
+    outcomes: list[ParseOutcome | None] = [None] * len(paths)
+    pdfs: list[tuple[int, _Prepared, float]] = []
+
+    def done(index: int, outcome: ParseOutcome) -> None:
+        outcomes[index] = outcome
+        if on_done is not None:
+            on_done(outcome)
+
+    for index, raw in enumerate(paths):
+        started = time.monotonic()
+        path = Path(raw).expanduser().resolve()
+        doc_id = doc_id_for(path)
+        content_hash = ""
+        try:
+            _check_size(path, settings)
+            content_hash = sha256_file(path)
+            prepared = _prepare(path, content_hash)
+            if prepared.kind is Kind.PDF:
+                pdfs.append((index, prepared, time.monotonic() - started))
+                continue
+            document = _parse_in_process(prepared)
+        except DocumentError as exc:
+            done(index, _failed(path, doc_id, content_hash, str(exc), time.monotonic() - started))
+            continue
+        except OSError as exc:
+            reason = f"cannot read file ({exc.strerror or exc})"
+            done(index, _failed(path, doc_id, content_hash, reason, time.monotonic() - started))
+            continue
+        except Exception as exc:  # a parser bug must cost one file, not the batch
+            log.exception("parser error on %s", path)
+            reason = f"parser error ({type(exc).__name__}: {_first_line(exc)})"
+            done(index, _failed(path, doc_id, content_hash, reason, time.monotonic() - started))
+            continue
+        done(index, _ok(prepared, document, time.monotonic() - started))
+
+    if pdfs:
+        jobs = [
+            Job(_pdf_job, (str(p.path), p.doc_id, p.content_hash, settings.max_pages)) for _i, p, _s in pdfs
+        ]
+        results = run_jobs(
+            jobs,
+            timeout_s=settings.pdf_timeout_s,
+            memory_mb=settings.pdf_memory_mb,
+            workers=settings.parse_workers,
+        )
+        for job_index, result in results:
+            index, prepared, prep_seconds = pdfs[job_index]
+            seconds = prep_seconds + result.seconds
+            if result.ok and isinstance(result.value, ParsedDocument):
+                done(index, _ok(prepared, result.value, seconds))
+            else:
+                reason = str(result.value if result.ok else result.error)
+                done(index, _failed(prepared.path, prepared.doc_id, prepared.content_hash, reason, seconds))
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else "no message"
+
+
+def _ok(prepared: _Prepared, document: ParsedDocument, seconds: float) -> ParseOutcome:
+    if document.extra.get("page_errors"):
+        log.warning("%s: some pages could not be read: %s", prepared.path, document.extra["page_errors"])
+    return ParseOutcome(
+        str(prepared.path),
+        prepared.doc_id,
+        prepared.content_hash,
+        STATUS_OK,
+        document,
+        None,
+        seconds,
+    )
+
+
+def read_file(path: Path, settings: Settings) -> ParseOutcome:
+    """Parse one file (see :func:`read_files`)."""
+    return read_files([path], settings)[0]

@@ -1,0 +1,124 @@
+"""The parser sandbox: hangs are killed at the deadline, memory bombs hit the cap, crashes and exceptions
+become one-line reasons, and every job gets exactly one result."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+from ingest.sandbox import Job, run_jobs, run_sandboxed
+
+
+def _add(a: int, b: int) -> int:
+    return a + b
+
+
+def _sleep_forever() -> None:
+    while True:
+        time.sleep(1)
+
+
+def _spawn_sleeping_grandchild(pid_file: str) -> None:
+    pid = os.fork()
+    if pid == 0:
+        while True:
+            time.sleep(1)
+    with open(pid_file, "w") as fh:
+        fh.write(str(pid))
+    while True:
+        time.sleep(1)
+
+
+def _allocate_gigabytes() -> int:
+    blocks = [bytearray(64 * 1024 * 1024) for _ in range(64)]  # 4 GiB
+    return len(blocks)
+
+
+def _raise() -> None:
+    raise ValueError("bad xref table\nsecond line of detail")
+
+
+def _segfault() -> None:
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def _big_result() -> str:
+    return "x" * 5_000_000  # larger than a pipe buffer: the parent must read while the child writes
+
+
+def test_result_comes_back_from_the_child():
+    result = run_sandboxed(_add, 2, 3, timeout_s=10, memory_mb=512)
+    assert result.ok and result.value == 5 and result.error is None
+
+
+def test_large_results_are_transferred_whole():
+    result = run_sandboxed(_big_result, timeout_s=20, memory_mb=512)
+    assert result.ok and len(result.value) == 5_000_000
+
+
+def test_hanging_parser_is_killed_at_the_timeout():
+    started = time.monotonic()
+    result = run_sandboxed(_sleep_forever, timeout_s=1, memory_mb=512)
+    elapsed = time.monotonic() - started
+    assert not result.ok
+    assert result.error == "timed out after 1 s"
+    assert elapsed < 5
+
+
+def test_timeout_also_kills_processes_the_parser_started(tmp_path):
+    pid_file = tmp_path / "grandchild.pid"
+    result = run_sandboxed(_spawn_sleeping_grandchild, str(pid_file), timeout_s=1.5, memory_mb=512)
+    assert result.error == "timed out after 1.5 s"
+    grandchild = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(grandchild, 0)
+        except ProcessLookupError:
+            break
+        # A killed grandchild stays a zombie ("Z") until init reaps it.
+        try:
+            state = Path(f"/proc/{grandchild}/stat").read_text().split(")")[-1].split()[0]
+        except FileNotFoundError:
+            break
+        if state == "Z":
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("grandchild still running after the timeout")
+
+
+def test_parser_allocating_too_much_hits_the_memory_limit():
+    result = run_sandboxed(_allocate_gigabytes, timeout_s=30, memory_mb=256)
+    assert not result.ok
+    assert result.error == "exceeded memory limit (256 MB)"
+
+
+def test_exception_becomes_its_one_line_message():
+    result = run_sandboxed(_raise, timeout_s=10, memory_mb=512)
+    assert not result.ok and result.error == "bad xref table"
+
+
+def test_crashing_parser_reports_its_exit_code():
+    result = run_sandboxed(_segfault, timeout_s=10, memory_mb=512)
+    assert not result.ok and result.error == "parser crashed (exit code -11)"
+
+
+def test_every_job_gets_exactly_one_result_when_some_misbehave():
+    jobs = [Job(_add, (1, 1)), Job(_sleep_forever), Job(_raise), Job(_add, (2, 2)), Job(_segfault)]
+    results = dict(run_jobs(jobs, timeout_s=1, memory_mb=512, workers=2))
+    assert sorted(results) == [0, 1, 2, 3, 4]
+    assert results[0].value == 2 and results[3].value == 4
+    assert results[1].error == "timed out after 1 s"
+    assert results[2].error == "bad xref table"
+    assert results[4].error == "parser crashed (exit code -11)"
+
+
+def test_workers_run_in_parallel():
+    jobs = [Job(time.sleep, (1,)) for _ in range(4)]
+    started = time.monotonic()
+    results = list(run_jobs(jobs, timeout_s=10, memory_mb=512, workers=4))
+    assert all(r.ok for _i, r in results)
+    assert time.monotonic() - started < 3  # four 1 s jobs on four workers, not 4 s in sequence
