@@ -1,0 +1,28 @@
+"""The web app: ``streamlit run streamlit_app.py``. Page config, navigation, nothing else.
+
+Pages live in ``ui/pages``; shared heavy objects (model, index) in ``ui/resources``. Never put logic here.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import streamlit as st
+
+from ui.pages import about, ask, library, search
+
+st.set_page_config(page_title="ICGG knowledge assistant", page_icon=":material/public:", layout="centered")
+
+navigation = st.navigation(
+    [
+        st.Page(ask.render, title="Ask", icon=":material/chat:", url_path="ask", default=True),
+        st.Page(search.render, title="Search", icon=":material/search:", url_path="search"),
+        st.Page(library.render, title="Library", icon=":material/library_books:", url_path="library"),
+        st.Page(about.render, title="About", icon=":material/info:", url_path="about"),
+    ]
+)
+navigation.run()

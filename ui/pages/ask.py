@@ -1,0 +1,143 @@
+"""Ask: the public chat. Questions go to ``Assistant.ask_stream``; answers stream in with source cards.
+
+The conversation is per browser session (``st.session_state``); follow-ups pass it as ``history``. All
+model and document text is escaped before rendering (see :mod:`ui.render`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import streamlit as st
+
+from ui.cards import citation_cards, nearest_documents
+from ui.pages.no_index import render_no_index
+from ui.render import md_escape
+from ui.resources import app_settings, current_assistant
+
+log = logging.getLogger(__name__)
+
+STARTER_QUESTIONS = (
+    "When was the ICGG agreement signed and the centre inaugurated?",
+    "What were the goals of ICGG's first six-year plan?",
+    "What is the Mapping the Chemical Earth programme?",
+    "Which training courses has ICGG run for developing countries?",
+)
+HISTORY_TURNS = 6  # earlier messages passed to the assistant for follow-up resolution
+MESSAGES = "ask_messages"
+
+
+def render() -> None:
+    st.title("Ask the ICGG documents")
+    assistant = current_assistant()
+    if assistant is None:
+        render_no_index()
+        return
+    messages: list[dict[str, Any]] = st.session_state.setdefault(MESSAGES, [])
+
+    if messages:
+        st.button(
+            "Clear conversation", icon=":material/delete_sweep:", on_click=messages.clear, key="ask-clear"
+        )
+    else:
+        st.caption(
+            "Answers quote the centre's reports and news items word for word, with numbered sources. "
+            "If the documents do not say, the assistant tells you so."
+        )
+
+    for i, message in enumerate(messages):
+        _render_message(message, assistant, key=f"m{i}")
+
+    starters = st.empty()
+    question = st.chat_input("Ask a question about ICGG…", key="ask-input")
+    if not messages and not question:
+        with starters.container():
+            st.markdown("**Try one of these:**")
+            for j, text in enumerate(STARTER_QUESTIONS):
+                if st.button(text, key=f"starter-{j}", width="stretch"):
+                    question = text
+    if question:
+        starters.empty()
+        _answer(question.strip(), messages, assistant)
+
+
+def _render_message(message: dict[str, Any], assistant, key: str) -> None:
+    with st.chat_message(message["role"]):
+        answer = message.get("answer")
+        if answer is None:
+            st.markdown(md_escape(message["text"]))
+            return
+        _render_answer_body(answer)
+        _render_answer_extras(answer, assistant, key)
+
+
+def _render_answer_body(answer) -> None:
+    if answer.abstained:
+        st.warning("**Not in the documents.** " + md_escape(answer.text), icon=":material/search_off:")
+    else:
+        st.markdown(md_escape(answer.text))
+
+
+def _render_answer_extras(answer, assistant, key: str) -> None:
+    if answer.notice:
+        st.info(md_escape(answer.notice), icon=":material/info:")
+    if answer.resolved_question:
+        st.caption("Understood as: " + md_escape(answer.resolved_question))
+    if answer.abstained:
+        if answer.nearest_documents:
+            st.markdown("The nearest documents I found:\n\n" + nearest_documents(answer.nearest_documents))
+        return
+    if answer.citations:
+        st.markdown("**Sources**")
+        citation_cards(answer, assistant, key=key)
+
+
+def _answer(question: str, messages: list[dict[str, Any]], assistant) -> None:
+    settings = app_settings()
+    with st.chat_message("user"):
+        st.markdown(md_escape(question))
+    try:
+        question = assistant.validate_question(question)
+    except ValueError as exc:
+        with st.chat_message("assistant"):
+            st.error(
+                f"Your question could not be asked: {md_escape(str(exc))}. "
+                f"Please keep questions under {settings.max_question_chars} characters.",
+                icon=":material/error:",
+            )
+        return
+    history = [(m["role"], m["text"]) for m in messages][-HISTORY_TURNS:]
+    messages.append({"role": "user", "text": question})
+    final: dict[str, Any] = {}
+
+    def deltas():
+        for item in assistant.ask_stream(question, history=history):
+            if isinstance(item, str):
+                yield md_escape(item)
+            else:
+                final["answer"] = item
+
+    with st.chat_message("assistant"):
+        body = st.empty()
+        try:
+            with body.container():
+                st.write_stream(deltas())
+        except ValueError as exc:  # the assistant refuses malformed input with a readable message
+            body.error(md_escape(str(exc)), icon=":material/error:")
+            messages.pop()
+            return
+        except Exception:
+            log.exception("answering failed")
+            body.error("Something went wrong while answering. Please try again.", icon=":material/error:")
+            messages.pop()
+            return
+        answer = final.get("answer")
+        if answer is None:
+            body.error("No answer came back. Please try again.", icon=":material/error:")
+            messages.pop()
+            return
+        with body.container():
+            _render_answer_body(answer)
+        _render_answer_extras(answer, assistant, key=f"m{len(messages)}")
+    messages.append({"role": "assistant", "text": answer.text, "answer": answer})

@@ -1,0 +1,359 @@
+"""Library: the staff page. Index statistics, the document list, uploads, re-index and removal.
+
+Behind a password (``ICGG_ADMIN_PASSWORD`` or ``st.secrets["admin_password"]``) compared in constant
+time; the password is never shown, logged or kept in session state (only the fact that this session signed
+in). With no password configured, staff functions are disabled. The re-index runs in a background thread
+(:mod:`ui.jobs`) while every page keeps answering from the previous generation.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from functools import partial
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from icgg.settings import Settings
+from ui.jobs import IngestJob, JobSnapshot
+from ui.render import md_escape, md_escape_inline, pretty_type
+from ui.resources import app_settings, current_assistant, get_embedder, ingest_job_slot
+from ui.uploads import store_upload
+
+log = logging.getLogger(__name__)
+
+SIGNED_IN = "library_signed_in"
+FAILED_LOGINS = "library_failed_logins"
+MAX_FAILED_LOGINS = 5
+LOCKOUT_S = 60.0
+FLASH = "library_flash"
+
+
+def configured_password(settings: Settings) -> str:
+    """The staff password from settings, else from Streamlit secrets; empty when none is configured."""
+    password = settings.admin_password.get_secret_value()
+    if password:
+        return password
+    try:
+        return str(st.secrets.get("admin_password") or "")
+    except (FileNotFoundError, KeyError):  # no secrets.toml at all
+        return ""
+
+
+def password_matches(given: str, expected: str) -> bool:
+    """Constant-time comparison, so response time says nothing about how much of a guess was right."""
+    return bool(expected) and hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def render() -> None:
+    st.title("Library")
+    settings = app_settings()
+    expected = configured_password(settings)
+    if not expected:
+        st.warning(
+            "**Staff login is disabled**: no staff password is configured. Set the environment variable "
+            "`ICGG_ADMIN_PASSWORD` (or `admin_password` in `.streamlit/secrets.toml`) and restart the app.",
+            icon=":material/lock:",
+        )
+        return
+    if not st.session_state.get(SIGNED_IN):
+        _login_form(expected)
+        return
+    st.button("Sign out", key="library-signout", icon=":material/logout:", on_click=_sign_out)
+    if FLASH in st.session_state:
+        st.success(st.session_state.pop(FLASH))
+    assistant = current_assistant(settings)
+    if assistant is None:
+        st.info(
+            "**No document index yet.** Press **Re-index** below to build it from `corpus/` and the uploads.",
+            icon=":material/info:",
+        )
+    else:
+        _stats(assistant)
+    _reindex(settings)
+    _upload(settings)
+    if assistant is not None:
+        _documents(assistant, settings)
+        _remove(assistant, settings)
+
+
+# --- sign in ------------------------------------------------------------------------------------------
+def _login_form(expected: str) -> None:
+    st.write("Staff only: sign in to manage the document collection.")
+    failures: list[float] = st.session_state.setdefault(FAILED_LOGINS, [])
+    recent = [t for t in failures if time.time() - t < LOCKOUT_S]
+    with st.form("library-login", clear_on_submit=True):
+        given = st.text_input("Staff password", type="password", key="library-password")
+        submitted = st.form_submit_button("Sign in", icon=":material/login:")
+    if not submitted:
+        return
+    if len(recent) >= MAX_FAILED_LOGINS:
+        st.error("Too many failed attempts. Wait a minute and try again.", icon=":material/lock_clock:")
+        return
+    if password_matches(given, expected):
+        st.session_state[SIGNED_IN] = True
+        st.session_state[FAILED_LOGINS] = []
+        st.rerun()
+    failures.append(time.time())
+    log.warning("failed staff sign-in attempt")
+    st.error("Wrong password.", icon=":material/error:")
+
+
+def _sign_out() -> None:
+    st.session_state[SIGNED_IN] = False
+
+
+# --- statistics -----------------------------------------------------------------------------------------
+def _stats(assistant) -> None:
+    try:
+        stats = assistant.stats()
+    except Exception:
+        log.exception("index statistics unavailable")
+        st.warning("Index statistics are unavailable right now.")
+        return
+    st.subheader("Index")
+    cols = st.columns(3)
+    cols[0].metric("Documents", stats.get("documents", 0))
+    cols[1].metric("Passages (chunks)", stats.get("chunks", 0))
+    cols[2].metric("Pages", stats.get("pages", 0))
+    st.caption(
+        md_escape_inline(
+            f"Generation {stats.get('generation')} · built {stats.get('created_at') or 'unknown'} · "
+            f"model {stats.get('model')} · serving {stats.get('serving_generation')}"
+        )
+    )
+    if stats.get("fallback_from"):
+        st.warning(
+            md_escape(
+                f"The newest generation {stats['fallback_from']} is damaged "
+                f"({stats.get('fallback_reason')}); serving {stats.get('generation')}. Re-index to repair."
+            )
+        )
+    by_type, by_year = stats.get("by_type") or {}, stats.get("by_year") or {}
+    left, right = st.columns(2)
+    if by_type:
+        left.bar_chart(pd.Series(by_type, name="Documents").rename(index=pretty_type), horizontal=True)
+    if by_year:
+        right.bar_chart(pd.Series(by_year, name="Documents"))
+
+
+# --- re-index ---------------------------------------------------------------------------------------------
+def _job_key(settings: Settings) -> str:
+    return str(Path(settings.index_dir).resolve())
+
+
+def current_job(settings: Settings) -> IngestJob | None:
+    lock, jobs = ingest_job_slot(settings)
+    with lock:
+        return jobs.get(_job_key(settings))
+
+
+def start_reindex(settings: Settings, *, prune: bool, rebuild: bool) -> IngestJob | None:
+    """Start a background ingest of the corpus and upload folders; None if one is already running."""
+    from index.builder import ingest_paths
+
+    lock, jobs = ingest_job_slot(settings)
+    with lock:
+        job = jobs.get(_job_key(settings))
+        if job is not None and job.running:
+            return None
+        Path(settings.upload_dir).mkdir(parents=True, exist_ok=True)
+        job = IngestJob(
+            paths=[Path(settings.corpus_dir), Path(settings.upload_dir)],
+            run=partial(ingest_paths, settings=settings, embedder=get_embedder(settings)),
+            kwargs={"prune": prune, "rebuild": rebuild},
+        )
+        jobs[_job_key(settings)] = job
+        job.start()
+        return job
+
+
+def _reindex(settings: Settings) -> None:
+    st.subheader("Re-index")
+    job = current_job(settings)
+    running = job is not None and job.running
+    with st.form("library-reindex"):
+        st.write(
+            "Reads `corpus/` and the uploaded files, adds new and changed documents and publishes a new "
+            "index generation. Unchanged documents are not re-read. Questions keep being answered from the "
+            "current index meanwhile."
+        )
+        prune = st.checkbox("Drop documents whose files no longer exist", key="library-prune")
+        rebuild = st.checkbox("Rebuild from scratch (re-read every document)", key="library-rebuild")
+        go = st.form_submit_button("Re-index", icon=":material/sync:", disabled=running, type="primary")
+    if go and not running:
+        if start_reindex(settings, prune=prune, rebuild=rebuild) is None:
+            st.warning("A re-index is already running.")
+        running = True
+    if running:
+        _job_progress()
+    elif job is not None:
+        _job_report(job.snapshot())
+
+
+@st.fragment(run_every=1.0)
+def _job_progress() -> None:
+    """Polled every second while a job runs; on completion, reruns the page to show fresh statistics."""
+    job = current_job(app_settings())
+    if job is None:
+        return
+    snap = job.snapshot()
+    if snap.running:
+        st.progress(snap.fraction, text=snap.label)
+        st.caption(f"Running for {time.time() - snap.started_at:.0f} s.")
+    else:
+        st.rerun(scope="app")
+
+
+def _job_report(snap: JobSnapshot) -> None:
+    if snap.error:
+        st.error(md_escape(snap.error), icon=":material/error:")
+        return
+    report = snap.report
+    if report is None:
+        return
+    took = (snap.finished_at or snap.started_at) - snap.started_at
+    totals = report.totals
+    summary = ", ".join(f"{n} {status}" for status, n in totals.items() if n)
+    published = f"published generation {report.generation}" if report.generation else "nothing changed"
+    text = f"Re-index finished in {took:.0f} s: {summary or 'no files'}; {published}."
+    (st.warning if totals.get("failed") else st.success)(md_escape(text))
+    for warning in report.warnings:
+        st.warning(md_escape(warning))
+    failures = [r for r in report.files if r.status in ("failed", "missing")]
+    if failures:
+        st.markdown("**Files that need attention**")
+        st.dataframe(
+            pd.DataFrame(
+                [{"File": Path(r.path).name, "Status": r.status, "Reason": r.reason} for r in failures]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    st.download_button(
+        "Download the full report (JSON)",
+        report.to_json(),
+        file_name="ingest-report.json",
+        mime="application/json",
+        key="library-report",
+    )
+
+
+# --- upload ----------------------------------------------------------------------------------------------
+def _upload(settings: Settings) -> None:
+    st.subheader("Add documents")
+    nonce = st.session_state.setdefault("library_upload_nonce", 0)
+    with st.form("library-upload", clear_on_submit=True):
+        files = st.file_uploader(
+            f"PDF reports or news items (Markdown with front matter, HTML or text), up to "
+            f"{settings.upload_max_mb:g} MB each",
+            type=["pdf", "md", "markdown", "html", "htm", "txt"],
+            accept_multiple_files=True,
+            key=f"library-files-{nonce}",
+        )
+        save = st.form_submit_button("Save uploads", icon=":material/upload:")
+    if not save or not files:
+        return
+    max_bytes = int(settings.upload_max_mb * 1024 * 1024)
+    saved, refused = [], []
+    for f in files:
+        outcome = store_upload(f.getvalue(), f.name, settings.upload_dir, max_bytes)
+        (saved if outcome.path else refused).append(outcome)
+    if saved:
+        st.success(
+            "Saved "
+            + ", ".join(f"`{md_escape_inline(o.path.name)}`" for o in saved)
+            + ". Press **Re-index** to add them to the index."
+        )
+    for o in refused:
+        st.error(f"Refused `{md_escape_inline(o.original_name)}`: {md_escape_inline(o.reason)}")
+    st.session_state["library_upload_nonce"] = nonce + 1
+
+
+# --- documents and removal -----------------------------------------------------------------------------
+def _documents(assistant, settings: Settings) -> None:
+    st.subheader("Documents")
+    docs = assistant.browse(sort="date")
+    indexed_paths = {str(Path(d.path)) for d in docs}
+    job = current_job(settings)
+    last = job.snapshot().report if job is not None else None
+    failed = {
+        str(Path(r.path).resolve()): r.reason for r in (last.files if last else []) if r.status == "failed"
+    }
+    rows = [
+        {
+            "Title": d.title,
+            "Date": d.date,
+            "Type": pretty_type(d.doc_type),
+            "Pages": d.n_pages,
+            "Passages": d.n_chunks,
+            "Status": "indexed",
+            "File": Path(d.path).name,
+            "Doc id": d.doc_id,
+        }
+        for d in docs
+    ]
+    upload_dir = Path(settings.upload_dir)
+    if upload_dir.is_dir():
+        for path in sorted(upload_dir.iterdir()):
+            resolved = str(path.resolve())
+            if path.name.startswith(".") or not path.is_file() or resolved in indexed_paths:
+                continue
+            status = f"failed: {failed[resolved]}" if resolved in failed else "uploaded, waiting for re-index"
+            rows.append(
+                {"Title": path.name, "Date": None, "Type": "upload", "Pages": None, "Passages": None,
+                 "Status": status, "File": path.name, "Doc id": None}
+            )  # fmt: skip
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def _remove(assistant, settings: Settings) -> None:
+    from index.errors import IndexLockedError
+
+    st.subheader("Remove a document")
+    docs = assistant.browse(sort="title")
+    if not docs:
+        return
+    by_id = {d.doc_id: d for d in docs}
+    with st.form("library-remove"):
+        doc_id = st.selectbox(
+            "Document",
+            list(by_id),
+            format_func=lambda i: (
+                f"{by_id[i].title} ({by_id[i].date or 'undated'}, {Path(by_id[i].path).name})"
+            ),
+            key="library-remove-doc",
+        )
+        delete_file = st.checkbox("Also delete the uploaded file (uploads only)", key="library-remove-file")
+        confirm = st.checkbox("Yes, remove it from the index", key="library-remove-confirm")
+        go = st.form_submit_button("Remove", icon=":material/delete:")
+    if not go:
+        return
+    if not confirm:
+        st.warning("Tick the confirmation box to remove the document.")
+        return
+    doc = by_id[doc_id]
+    from index.builder import remove_documents
+
+    try:
+        report = remove_documents([doc_id], settings)
+    except IndexLockedError:
+        st.error("The index is busy with a re-index; try again when it has finished.")
+        return
+    path = Path(doc.path)
+    in_uploads = path.resolve().is_relative_to(Path(settings.upload_dir).resolve())
+    if delete_file and in_uploads and path.is_file():
+        path.unlink()
+    note = (
+        ""
+        if in_uploads and delete_file
+        else (
+            " Its file is still in the collection folder, so the next re-index adds it again unless"
+            " the file is deleted."
+        )
+    )
+    st.session_state[FLASH] = md_escape(f"Removed “{doc.title}” (new generation {report.generation}).{note}")
+    st.rerun()

@@ -1,0 +1,132 @@
+"""Turning untrusted text (document passages, model output) into safe Streamlit Markdown, and the
+source cards every page shows.
+
+Everything that came from a document or a model goes through :func:`md_escape` before it reaches
+``st.markdown``/``st.write_stream``/a widget label, so it can neither inject HTML, links, images, LaTeX
+or Streamlit directives, nor break the layout. This module must never use ``unsafe_allow_html``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# CommonMark lets any ASCII punctuation be backslash-escaped. These are the characters that start
+# Markdown, GFM, LaTeX ($) or Streamlit directive (:color[...], :material/icon:) syntax.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&^\"'])")
+_WS = re.compile(r"\s+")
+HIGHLIGHT_OPEN = ":orange-background[**"
+HIGHLIGHT_CLOSE = "**]"
+
+
+def md_escape(text: str | None) -> str:
+    """``text`` with every Markdown-significant character backslash-escaped: it renders literally.
+
+    Escaping is per character, so escaping stream deltas one by one equals escaping the whole text.
+    Control characters (other than newline and tab) are dropped.
+    """
+    if not text:
+        return ""
+    cleaned = "".join(ch for ch in text if ch in "\n\t" or ch >= " ")
+    return _MD_SPECIAL.sub(r"\\\1", cleaned)
+
+
+def md_escape_inline(text: str | None) -> str:
+    """Like :func:`md_escape`, on one line: for labels, table-free headings and directive contents."""
+    return md_escape(_WS.sub(" ", text or "").strip())
+
+
+def find_quote(text: str, quote: str) -> tuple[int, int] | None:
+    """Character span of ``quote`` in ``text``, tolerant of whitespace differences; None if absent."""
+    if not quote or not text:
+        return None
+    at = text.find(quote)
+    if at >= 0:
+        return at, at + len(quote)
+    words = quote.split()
+    if not words:
+        return None
+    pattern = r"\s+".join(re.escape(w) for w in words)
+    m = re.search(pattern, text)
+    return (m.start(), m.end()) if m else None
+
+
+def highlight_quote(text: str, quote: str | None) -> str:
+    """Escaped Markdown of ``text`` with ``quote`` (the cited sentence) highlighted, if it occurs."""
+    span = find_quote(text, quote or "")
+    if span is None:
+        return md_escape(text)
+    start, end = span
+    return (
+        md_escape(text[:start])
+        + HIGHLIGHT_OPEN
+        + md_escape_inline(text[start:end])
+        + HIGHLIGHT_CLOSE
+        + md_escape(text[end:])
+    )
+
+
+def window_around(text: str, span: tuple[int, int] | None, chars: int = 900) -> str:
+    """A readable excerpt of ``text`` around ``span`` (cut at spaces), so long pages stay short."""
+    if len(text) <= chars:
+        return text
+    if span is None:
+        return text[:chars].rsplit(" ", 1)[0] + " …"
+    start, end = span
+    room = max(0, chars - (end - start)) // 2
+    lo, hi = max(0, start - room), min(len(text), end + room)
+    if lo > 0:
+        space = text.find(" ", lo, start)
+        lo = space + 1 if space >= 0 else lo
+    if hi < len(text):
+        space = text.rfind(" ", end, hi)
+        hi = space if space >= 0 else hi
+    return ("… " if lo > 0 else "") + text[lo:hi] + (" …" if hi < len(text) else "")
+
+
+def page_ref(page: int, label: str | None) -> str:
+    """How a page is cited: the printed label when the PDF has one and it differs from the number."""
+    if label and label != str(page):
+        return f"p. {label} (sheet {page})"
+    return f"p. {page}"
+
+
+def source_line(title: str, date: str | None, doc_type: str, page: str | None = None) -> str:
+    """Escaped one-line description of a source: title · date · type · page."""
+    parts = [
+        f"**{md_escape_inline(title)}**",
+        md_escape_inline(date or "undated"),
+        md_escape_inline(doc_type),
+    ]
+    if page:
+        parts.append(md_escape_inline(page))
+    return " · ".join(parts)
+
+
+def pretty_type(doc_type: str) -> str:
+    """A human label for a document type ("news" → "News item")."""
+    return {"news": "News item", "report": "Report", "pdf": "PDF document"}.get(
+        doc_type, doc_type.replace("_", " ").capitalize()
+    )
+
+
+def bullet_list(lines: Iterable[str]) -> str:
+    """Markdown bullet list of already-escaped lines."""
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def csv_safe(value: object) -> object:
+    """Neutralise spreadsheet formulas in exported cells (CSV injection): ``=cmd()`` becomes ``'=cmd()``."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+_SAFE_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d+)?(?:/[A-Za-z0-9._~%!$&'*+,;=:@/?#-]*)?$")
+
+
+def safe_link(url: str | None, text: str) -> str | None:
+    """A Markdown link to an http(s) URL from document metadata, or None if the URL looks odd."""
+    if not url or not _SAFE_URL.match(url) or any(c in url for c in "()[]<> \\"):
+        return None
+    return f"[{md_escape_inline(text)}]({url})"
