@@ -1,0 +1,226 @@
+"""The one Python API of the assistant, used by the CLI and the Streamlit app alike.
+
+An :class:`Assistant` holds the embedder, the answerer and one immutable index generation. Many threads
+(Streamlit sessions) share one Assistant: every call reads the current generation reference once and
+works on that snapshot, and :meth:`Assistant.refresh` swaps the reference in one assignment, so a call
+never sees half of an old and half of a new index. This module never writes to the index.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.retrieve import Retriever
+from bot.types import Answer, Passage
+from icgg.settings import Settings, get_settings
+from index.store import DocumentRecord, Filters, SearchIndex
+
+BROWSE_SORTS = ("date", "title")
+
+
+@dataclass(frozen=True)
+class _Generation:
+    """Everything that belongs to one index generation; replaced as a whole."""
+
+    index: SearchIndex
+    retriever: Retriever
+
+
+def _date_bounds(date: str | None) -> tuple[str, str] | None:
+    """A partial ISO date as the inclusive day range it covers ("2016" → 2016-01-01..2016-12-31)."""
+    if not date:
+        return None
+    year, *rest = date.split("-")
+    lo = "-".join([year, *[*rest, "01", "01"][:2]])
+    hi = "-".join([year, *[*rest, "12", "31"][:2]])
+    return lo, hi
+
+
+def document_passes(doc: DocumentRecord, filters: Filters | None) -> bool:
+    """The document-level reading of :class:`Filters` (a partial date passes if its range overlaps)."""
+    if filters is None or filters.is_empty():
+        return True
+    if filters.doc_types and doc.doc_type not in filters.doc_types:
+        return False
+    if filters.doc_ids and doc.doc_id not in filters.doc_ids:
+        return False
+    if filters.date_from or filters.date_to:
+        bounds = _date_bounds(doc.date)
+        if bounds is None:
+            return False
+        if filters.date_from and bounds[1] < filters.date_from:
+            return False
+        if filters.date_to and bounds[0] > filters.date_to:
+            return False
+    return True
+
+
+class Assistant:
+    """Search, browse and question answering over the current index generation."""
+
+    def __init__(self, settings: Settings, embedder, index: SearchIndex, answerer=None):
+        self.settings = settings
+        self.embedder = embedder
+        self._answerer = answerer
+        self._answerer_lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
+        self._current = _Generation(index, Retriever(index, embedder, settings))
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, embedder=None) -> Assistant:
+        """Load the model (unless given) and the current index generation.
+
+        Raises ``index.reader.IndexNotFoundError`` when nothing has been ingested yet, and
+        ``IndexMismatchError``/``IndexCorruptError`` when the index cannot be used with this model.
+        """
+        from index.embeddings import load_embedder
+        from index.reader import open_index
+
+        settings = settings or get_settings()
+        embedder = embedder or load_embedder(settings)
+        index = open_index(settings, expected_model=embedder.model_name)
+        return cls(settings, embedder, index)
+
+    # --- generations -----------------------------------------------------------------------------
+    @property
+    def generation(self) -> str:
+        return self._current.index.generation
+
+    @property
+    def index(self) -> SearchIndex:
+        return self._current.index
+
+    def refresh(self) -> bool:
+        """Switch to a newer published generation, if there is one. True if the index was swapped."""
+        from index.reader import current_generation, open_index
+
+        with self._refresh_lock:
+            latest = current_generation(self.settings.index_dir)
+            if latest is None or latest == self._current.index.generation:
+                return False
+            index = open_index(self.settings, expected_model=self.embedder.model_name)
+            if index.generation == self._current.index.generation:
+                return False
+            self._current = _Generation(index, Retriever(index, self.embedder, self.settings))
+            return True
+
+    # --- search and browse -----------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        k: int | None = None,
+        filters: Filters | None = None,
+        mode: str | None = None,
+    ) -> list[Passage]:
+        return self._current.retriever.search(query, k=k, filters=filters, mode=mode)
+
+    def browse(self, filters: Filters | None = None, sort: str = "date") -> list[DocumentRecord]:
+        """Documents passing ``filters``: newest first (undated last), or by title."""
+        if sort not in BROWSE_SORTS:
+            raise ValueError(f"unknown sort {sort!r} (use one of {', '.join(BROWSE_SORTS)})")
+        docs = [d for d in self._current.index.documents() if document_passes(d, filters)]
+        if sort == "title":
+            return sorted(docs, key=lambda d: (d.title.casefold(), d.doc_id))
+        dated = sorted((d for d in docs if d.date), key=lambda d: (d.date, d.doc_id), reverse=True)
+        undated = sorted((d for d in docs if not d.date), key=lambda d: (d.title.casefold(), d.doc_id))
+        return dated + undated
+
+    def document(self, doc_id: str) -> DocumentRecord:
+        """One document; KeyError if the current generation does not hold it."""
+        return self._current.index.document(doc_id)
+
+    def page_text(self, doc_id: str, page: int) -> str:
+        return self._current.index.page_text(doc_id, page)
+
+    def document_pages(self, doc_id: str) -> list[tuple[int, str | None, str]]:
+        """(page, printed label, text) for every page of a document, in order."""
+        index = self._current.index
+        doc = index.document(doc_id)
+        return [
+            (p, index.page_label(doc_id, p), index.page_text(doc_id, p)) for p in range(1, doc.n_pages + 1)
+        ]
+
+    def stats(self) -> dict[str, Any]:
+        """Index statistics plus which generation this Assistant is serving."""
+        from index.stats import index_stats
+
+        index = self._current.index
+        out = dict(index_stats(self.settings))
+        out["serving_generation"] = index.generation
+        out["serving_documents"] = len(index.documents())
+        out["serving_chunks"] = len(index)
+        out["model_name"] = index.model_name
+        return out
+
+    # --- questions -------------------------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        *,
+        history: Sequence[tuple[str, str]] = (),
+        filters: Filters | None = None,
+    ) -> Answer:
+        """Answer ``question`` from the documents, with citations, or abstain."""
+        generation, resolved, passages = self._prepare(question, history, filters)
+        answer = self.answerer.answer(resolved, passages, generation.index)
+        return self._finish(answer, question, resolved, generation)
+
+    def ask_stream(
+        self,
+        question: str,
+        *,
+        history: Sequence[tuple[str, str]] = (),
+        filters: Filters | None = None,
+    ) -> Iterator[str | Answer]:
+        """Text deltas as they are produced, then the final :class:`Answer`."""
+        generation, resolved, passages = self._prepare(question, history, filters)
+        for item in self.answerer.stream(resolved, passages, generation.index):
+            if isinstance(item, Answer):
+                yield self._finish(item, question, resolved, generation)
+            else:
+                yield item
+
+    @property
+    def answerer(self):
+        """Built on first use: an LLM backend may be slow to set up and search does not need it."""
+        if self._answerer is None:
+            with self._answerer_lock:
+                if self._answerer is None:
+                    from bot.answer import make_answerer
+
+                    self._answerer = make_answerer(self.settings, self.embedder)
+        return self._answerer
+
+    def validate_question(self, question: str) -> str:
+        """The stripped question; ValueError with a user-facing message when it cannot be asked."""
+        if not isinstance(question, str) or not question.strip():
+            raise ValueError("question is empty: type a question about ICGG's documents")
+        question = question.strip()
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise ValueError(f"question too long ({len(question)} chars; limit {limit})")
+        return question
+
+    def _prepare(
+        self, question: str, history: Sequence[tuple[str, str]], filters: Filters | None
+    ) -> tuple[_Generation, str, list[Passage]]:
+        from bot.followup import resolve_followup
+
+        question = self.validate_question(question)
+        resolved = resolve_followup(question, list(history)) if history else question
+        generation = self._current  # one snapshot for retrieval and answering
+        k = max(self.settings.top_k, getattr(self.settings, "answer_passages", self.settings.top_k))
+        passages = generation.retriever.search(resolved, k=k, filters=filters)
+        return generation, resolved, passages
+
+    @staticmethod
+    def _finish(answer: Answer, question: str, resolved: str, generation: _Generation) -> Answer:
+        answer.question = question
+        if resolved != question:
+            answer.resolved_question = resolved
+        answer.generation = generation.index.generation
+        return answer
