@@ -88,7 +88,6 @@ class Chunker:
             if sep:
                 pos = sep.end()
         report = doc.doc_type == DOC_TYPE_REPORT
-        page_starts = {start for _number, start, _end in doc.page_spans()}
         blocks = []
         for i, (start, end) in enumerate(raw):
             block = text[start:end]
@@ -97,10 +96,11 @@ class Chunker:
                 if markdown_heading(block):
                     heading = heading_text(block)
                 elif report:
-                    # Cleaning judged headings page by page: the first block of a page has no predecessor.
-                    previous = text[raw[i - 1][0] : raw[i - 1][1]] if i and start not in page_starts else None
+                    # Cleaning already set heading lines apart from their neighbours, with the line
+                    # widths it alone knows; here a separate short line followed by a capitalised
+                    # paragraph is taken as the heading it was judged to be.
                     following = text[raw[i + 1][0] : raw[i + 1][1]] if i + 1 < len(raw) else None
-                    if is_heading_in_context(block, previous, following):
+                    if is_heading_in_context(block, None, following):
                         heading = heading_text(block)
             blocks.append(_Block(start, end, heading))
         return blocks

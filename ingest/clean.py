@@ -13,7 +13,13 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 
-from ingest.headings import is_heading_in_context, is_heading_line, is_list_item, markdown_heading
+from ingest.headings import (
+    is_heading_in_context,
+    is_heading_line,
+    is_list_item,
+    is_numbered_heading,
+    markdown_heading,
+)
 
 _LIGATURES = str.maketrans(
     {
@@ -97,6 +103,17 @@ def _ends_sentence(line: str) -> bool:
     return line.endswith(_SENTENCE_END)
 
 
+def _join_wrapped(parts: Sequence[str]) -> str:
+    """Join soft-wrapped lines with spaces; a line ending in a hyphen joins without one
+    ("Sino-" + "Mongolian" → "Sino-Mongolian")."""
+    out = ""
+    for part in parts:
+        if out and not (out.endswith("-") and len(out) > 1 and out[-2].isalpha()):
+            out += " "
+        out += part
+    return out
+
+
 def reflow_pdf_lines(lines: Sequence[str]) -> str:
     """One page of extracted lines → paragraphs separated by blank lines, headings on their own.
 
@@ -114,7 +131,7 @@ def reflow_pdf_lines(lines: Sequence[str]) -> str:
 
     def flush() -> None:
         if current:
-            paragraphs.append("\n".join(" ".join(parts) for parts in current))
+            paragraphs.append("\n".join(_join_wrapped(parts) for parts in current))
             current.clear()
 
     for i, line in enumerate(lines):
@@ -123,13 +140,24 @@ def reflow_pdf_lines(lines: Sequence[str]) -> str:
             continue
         previous = current[-1][-1] if current else (paragraphs[-1] if paragraphs else None)
         following = lines[i + 1] if i + 1 < len(lines) else None
-        if is_heading_in_context(line, previous, following):
+        # An unnumbered heading is followed by a paragraph or a list, not by another short line: a
+        # short line after a short line is a table ("Item Value" / "Cu 0.5 mg/kg").
+        numbered = is_numbered_heading(line)
+        short_next = (
+            following is not None
+            and len(following) < 0.6 * full_width
+            and not is_list_item(following)
+            and not is_numbered_heading(following)
+        )
+        short_previous = previous is not None and len(previous) < 0.6 * full_width
+        in_context = is_heading_in_context(line, previous, following, previous_is_short=short_previous)
+        if in_context and (numbered or not short_next):
             flush()
             paragraphs.append(line)
             continue
         if is_list_item(line):
             flush()
-        if current and len(previous or "") < 0.6 * full_width and not _ends_sentence(previous or ""):
+        if current and short_previous and not _ends_sentence(previous or "") and not previous.endswith("-"):
             current.append([line])  # after a short unfinished line (a table row): a new line, same block
         elif current:
             current[-1].append(line)

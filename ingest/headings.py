@@ -43,7 +43,7 @@ _SMALL_WORDS = frozenset(
         "et",
     ]
 )
-_TERMINAL = ".,;:!?"
+_TERMINAL = ".,;:!?-–—/&(+="
 MAX_HEADING_CHARS = 100
 
 
@@ -62,6 +62,26 @@ def _words_capitalised(words: list[str]) -> bool:
     return bool(significant) and all(w[0].isupper() or not w[0].isalpha() for w in significant)
 
 
+_MONTH_START = re.compile(r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
+
+
+def is_numbered_heading(line: str) -> bool:
+    """ "2.1 Sampling media", "Annex A Glossary", "IV. Results" — but not "29 August" or "12 Samples"."""
+    text = line.strip()
+    m = _NUMBERED.match(text)
+    if not m or text[-1] in _TERMINAL:
+        return False
+    number, rest = text[: m.start("rest")].strip(), m.group("rest")
+    if number.isdigit() and int(number) > 30:
+        return False
+    return (
+        rest[0].isupper()
+        and len(rest.split()) <= 12
+        and not re.search(r"\d{3,}", rest)
+        and not _MONTH_START.match(rest)
+    )
+
+
 def is_heading_line(line: str, *, sentence_case_ok: bool = False) -> bool:
     """True for a line that reads like a section heading of a report.
 
@@ -77,9 +97,8 @@ def is_heading_line(line: str, *, sentence_case_ok: bool = False) -> bool:
         return True
     if text[-1] in _TERMINAL or not any(c.isalpha() for c in text) or is_list_item(text):
         return False
-    if m := _NUMBERED.match(text):
-        rest = m.group("rest")
-        return rest[0].isupper() and len(rest.split()) <= 12 and not re.search(r"\d{3,}", rest)
+    if is_numbered_heading(text):
+        return True
     words = text.split()
     if not text[0].isupper() or len(words) > 8 or len(text) > 70:
         return False
@@ -97,21 +116,24 @@ def _ends_sentence(text: str) -> bool:
     return text.rstrip().rstrip("\"')]”’").endswith((".", "!", "?", ":"))
 
 
-def is_heading_in_context(line: str, previous: str | None, following: str | None) -> bool:
+def is_heading_in_context(
+    line: str, previous: str | None, following: str | None, *, previous_is_short: bool = False
+) -> bool:
     """A heading of extracted PDF text, judged with its neighbours.
 
     Sentence-case headings ("Sampling media") are accepted only where a heading can stand: after a
-    finished sentence (or at the start) and before a capitalised line, and not ending in a word such
-    as "of" or "the" that would make it the first half of a wrapped sentence.
+    finished sentence, a short line such as a table row (``previous_is_short``) or at the start, and
+    before a capitalised line, and not ending in a word such as "of" or "the" that would make it the
+    first half of a wrapped sentence.
     """
     text = line.strip()
     if not is_heading_line(text, sentence_case_ok=True):
         return False
-    if MARKDOWN_HEADING.match(text) or _NUMBERED.match(text):
+    if MARKDOWN_HEADING.match(text) or is_numbered_heading(text):
         return True
     if text.split()[-1].lower() in _SMALL_WORDS:
         return False
-    if previous is not None and previous.strip() and not _ends_sentence(previous):
+    if previous is not None and previous.strip() and not previous_is_short and not _ends_sentence(previous):
         return False
     if following is None or not following.strip():
         return is_heading_line(text)  # strict rules only: nothing follows to confirm it

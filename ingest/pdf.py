@@ -92,7 +92,7 @@ def read_pdf(path: str | Path, *, doc_id: str, content_hash: str, max_pages: int
     try:
         reader = PdfReader(path, strict=False)
     except Exception as exc:
-        raise DocumentError(f"unreadable PDF ({_first_line(exc)})") from exc
+        raise DocumentError(f"damaged or unreadable PDF ({_first_line(exc)})") from exc
 
     if reader.is_encrypted:
         try:
@@ -107,7 +107,7 @@ def read_pdf(path: str | Path, *, doc_id: str, content_hash: str, max_pages: int
     except FileNotDecryptedError as exc:
         raise DocumentError("encrypted (password required)") from exc
     except Exception as exc:
-        raise DocumentError(f"unreadable PDF page tree ({_first_line(exc)})") from exc
+        raise DocumentError(f"damaged or unreadable PDF page tree ({_first_line(exc)})") from exc
     if page_count == 0:
         raise DocumentError("PDF has no pages")
     if page_count > max_pages:
