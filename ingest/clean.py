@@ -15,7 +15,6 @@ from collections.abc import Sequence
 
 from ingest.headings import (
     is_heading_in_context,
-    is_heading_line,
     is_list_item,
     is_numbered_heading,
     markdown_heading,
@@ -220,8 +219,3 @@ def clean_text(text: str) -> str:
         if group:
             blocks.append("\n".join(group))
     return "\n\n".join(blocks)
-
-
-def is_heading_block(block: str) -> bool:
-    """A paragraph that is a single heading line (used by chunking on cleaned text)."""
-    return "\n" not in block.strip() and is_heading_line(block)

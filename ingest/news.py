@@ -235,7 +235,6 @@ def html_to_text(root) -> str:
             heading.replace_with(f"\n\n{'#' * level} {words}\n\n" if words else "")
     for item in root.find_all("li"):
         item.insert(0, "\n- ")
-        item.append("\n")
     for cell in root.find_all(["td", "th"]):
         cell.append(" ")
     for block in root.find_all(_BLOCK_TAGS):
