@@ -1,0 +1,66 @@
+"""Untrusted text reaches Streamlit Markdown only escaped; cited sentences are highlighted in place."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ui.render import csv_safe, find_quote, highlight_quote, md_escape, window_around
+
+MARKDOWN_SYNTAX = "\\`*_{}[]()#+-.!|<>~$:=&^\"'"
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+@given(st.text())
+def test_escaping_is_lossless_and_leaves_no_bare_markdown_character(text):
+    escaped = md_escape(text)
+    printable = "".join(ch for ch in text if ch in "\n\t" or ch >= " ")
+    assert _unescape(escaped) == printable
+    bare = re.sub(r"\\.", "", escaped)
+    assert not any(ch in MARKDOWN_SYNTAX for ch in bare)
+
+
+@given(st.lists(st.text(max_size=20), max_size=10))
+def test_escaping_stream_deltas_one_by_one_equals_escaping_the_whole_answer(deltas):
+    assert "".join(md_escape(d) for d in deltas) == md_escape("".join(deltas))
+
+
+def test_injected_html_links_images_and_directives_are_escaped():
+    hostile = "<script>alert(1)</script> ![x](http://evil/x.png) [click](javascript:alert(1)) :red[big] $x$"
+    escaped = md_escape(hostile)
+    for raw in ("<script>", "![", "](", ":red[", "$x$"):
+        assert raw not in escaped
+
+
+def test_cited_sentence_is_highlighted_once_and_the_rest_stays_escaped():
+    text = "ICGG was founded in 2016. The agreement (signed 12 May 2016) runs six years. Next."
+    quote = "The agreement (signed 12 May 2016) runs six years."
+    out = highlight_quote(text, quote)
+    assert out.count(":orange-background[**") == 1
+    assert ":orange-background[**The agreement \\(signed 12 May 2016\\) runs six years\\.**]" in out
+    assert out.startswith("ICGG was founded in 2016\\.")
+
+
+def test_quote_is_found_across_line_breaks_and_a_missing_quote_just_escapes():
+    text = "The centre\nwas inaugurated on 12 May 2016."
+    assert find_quote(text, "The centre was inaugurated on 12 May 2016.") == (0, len(text))
+    assert highlight_quote(text, "not there") == md_escape(text)
+
+
+def test_window_keeps_the_quote_of_a_long_page():
+    page = "word " * 1000 + "THE QUOTED SENTENCE." + " tail" * 1000
+    span = find_quote(page, "THE QUOTED SENTENCE.")
+    window = window_around(page, span, 300)
+    assert "THE QUOTED SENTENCE." in window and len(window) < 400
+
+
+def test_csv_export_neutralises_spreadsheet_formulas():
+    assert csv_safe('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert csv_safe("@SUM(A1)") == "'@SUM(A1)"
+    assert csv_safe("Normal title") == "Normal title"
+    assert csv_safe(2016) == 2016
