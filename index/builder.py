@@ -134,6 +134,7 @@ def ingest_paths(
     started = time.perf_counter()
     with writer_lock(index_dir):
         remove_leftovers(index_dir)
+        _collect_garbage(index_dir, report)
         prev = _open_previous(settings, report)
         report.previous_generation = prev.generation if prev else None
         if embedder is None:
@@ -241,6 +242,7 @@ def remove_documents(ids_or_paths: Iterable[str | Path], settings: Settings) -> 
     started = time.perf_counter()
     with writer_lock(index_dir):
         remove_leftovers(index_dir)
+        _collect_garbage(index_dir, report)
         prev = _open_previous(settings, report)
         if prev is None:
             raise IndexNotFoundError(f"no index at {index_dir} - nothing to remove")
@@ -500,9 +502,15 @@ def _publish(
     )
     report.documents, report.chunks = len(payloads), len(chunks)
     report.message = f"published generation {report.generation}"
+    _collect_garbage(index_dir, report)
+
+
+def _collect_garbage(index_dir: Path, report: IngestReport) -> None:
+    """Delete generations older than the live one's parent; a failure only costs disk space until the
+    next writer run, so it is a warning."""
     try:
         deleted = collect_garbage(index_dir)
         if deleted:
             log.info("deleted old generations: %s", ", ".join(deleted))
-    except OSError as exc:  # the new generation is live; old folders are retried next time
+    except OSError as exc:
         report.warnings.append(f"could not delete old generations: {exc}")

@@ -210,10 +210,10 @@ def collect_garbage(index_dir: Path) -> list[str]:
     keep = {live}
     try:
         parent = read_manifest(generations_dir(index_dir) / live).get("parent")
-        if isinstance(parent, str):
-            keep.add(parent)
     except (OSError, ValueError):
-        pass
+        return []  # the live manifest is damaged: its parent is unknown and may be the one in use
+    if isinstance(parent, str):
+        keep.add(parent)
     deleted = []
     for name in list_generations(index_dir):
         if name not in keep:
