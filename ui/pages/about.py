@@ -64,7 +64,7 @@ def _corpus(assistant) -> None:
     cols[2].metric("Passages", stats.get("chunks", 0))
     by_type = stats.get("by_type") or {}
     years = sorted(y for y in (stats.get("by_year") or {}) if str(y).isdigit())
-    kinds = ", ".join(f"{n} × {pretty_type(t)}" for t, n in by_type.items())
+    kinds = ", ".join(f"{n} {pretty_type(t).lower()}{'' if n == 1 else 's'}" for t, n in by_type.items())
     span = f" from {years[0]} to {years[-1]}" if years else ""
     st.markdown(
         md_escape_inline(f"The collection holds {kinds}{span}.")

@@ -60,7 +60,7 @@ def render() -> None:
     if query.strip():
         _search(assistant, query.strip(), filters, mode, sort, k)
     else:
-        _browse(assistant, filters, sort)
+        _browse(assistant, filters)
 
 
 def _search(assistant, query: str, filters: Filters, mode: str, sort: str, k: int) -> None:
@@ -100,10 +100,9 @@ def _search(assistant, query: str, filters: Filters, mode: str, sort: str, k: in
         _timeline(docs.values())
 
 
-def _browse(assistant, filters: Filters, sort: str) -> None:
-    docs = assistant.browse(
-        None if filters.is_empty() else filters, sort="date" if sort == "date" else "title"
-    )
+def _browse(assistant, filters: Filters) -> None:
+    # Without a query there is no relevance: the archive is listed newest first.
+    docs = assistant.browse(None if filters.is_empty() else filters, sort="date")
     st.caption(f"Browsing the archive: {len(docs)} documents. Type a query to search passages.")
     if not docs:
         st.info("No document matches these filters.", icon=":material/search_off:")
