@@ -75,7 +75,7 @@ GREY = (90, 90, 90)
 ROW_FILL = (236, 242, 248)
 TABLE_SIZE = 9
 TABLE_PADDING = 1.2
-SHORT_TABLE_ROWS = 12  # tables up to this many rows are never split across pages
+SHORT_TABLE_ROWS = 18  # tables up to this many rows are moved whole to the next page rather than split
 # heading level -> (font size, line height, space before)
 HEADING_STYLE = {1: (16, 8.0, 6.0), 2: (13, 6.5, 4.5), 3: (11, 5.5, 3.5), 4: (10.5, 5.4, 2.5)}
 
