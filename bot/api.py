@@ -208,10 +208,12 @@ class Assistant:
     def _prepare(
         self, question: str, history: Sequence[tuple[str, str]], filters: Filters | None
     ) -> tuple[_Generation, str, list[Passage]]:
-        from bot.followup import resolve_followup
-
         question = self.validate_question(question)
-        resolved = resolve_followup(question, list(history)) if history else question
+        resolved = question
+        if history:
+            from bot.followup import resolve_followup
+
+            resolved = resolve_followup(question, list(history))
         generation = self._current  # one snapshot for retrieval and answering
         k = max(self.settings.top_k, getattr(self.settings, "answer_passages", self.settings.top_k))
         passages = generation.retriever.search(resolved, k=k, filters=filters)

@@ -269,4 +269,51 @@ def ask_command(question, doc_types, date_from, date_to, doc_ids, questions_file
         click.echo(render_answer(answer))
 
 
-COMMANDS: list = [search_command, ask_command]
+@click.command("eval")
+@click.option(
+    "--set",
+    "set_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("tests/eval/qa.jsonl"),
+    show_default=True,
+    help="Eval set (JSONL).",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("bench/results/eval.md"),
+    show_default=True,
+    help="Markdown report to write.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON instead of the table.")
+def eval_command(set_path, out_path, as_json):
+    """Score retrieval and answers on a labelled question set: hybrid vs dense vs BM25."""
+    from bot.evaluate import evaluate, load_eval_set, markdown_table
+
+    if not set_path.is_file():
+        raise click.ClickException(f"eval set {set_path} not found")
+    try:
+        items = load_eval_set(set_path)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not items:
+        raise click.ClickException(f"eval set {set_path} holds no questions")
+    assistant = open_assistant()
+    results = evaluate(assistant, items)
+    table = markdown_table(results, items)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(
+        f"# Evaluation on `{set_path}`\n\nIndex generation `{assistant.generation}`, model "
+        f"`{assistant.index.model_name}`, answer backend `{assistant.settings.llm_backend}`. "
+        "Written by `icgg eval`.\n\n" + table,
+        encoding="utf-8",
+    )
+    if as_json:
+        _emit({r.mode: r.metrics for r in results})
+    else:
+        click.echo(table)
+        click.echo(f"Written to {out_path}")
+
+
+COMMANDS: list = [search_command, ask_command, eval_command]

@@ -1,0 +1,269 @@
+"""Evaluation of retrieval and answers on a labelled question set, hybrid vs dense-only vs BM25-only.
+
+Eval set format (JSONL, one object per line; ``tests/eval/qa.jsonl`` by default)::
+
+    {"id": "q017",
+     "question": "How many elements does the analytical system cover?",
+     "answerable": true,
+     "gold_docs": ["news/2012-03-30-76-element-analysis-wins-ministry-award.md", "pdf/grn-methods.pdf"],
+     "key_facts": [["76", "seventy-six"], ["25%", "25 per cent", "one quarter"]],
+     "kind": "paraphrase",            # paraphrase | multi-fact | date | number | unanswerable | followup
+     "history": [["user", "..."], ["assistant", "..."]]}   # optional, for follow-up questions
+
+- ``gold_docs``: file names relative to ``corpus/``; a document matches when its ``DocumentRecord.path``
+  ends with the name. Empty for unanswerable questions.
+- ``key_facts``: each item is a list of acceptable alternatives; a fact is covered when any alternative
+  occurs in the answer text (case-, whitespace- and digit-grouping-insensitive).
+
+Metrics (document level: a retrieved passage is a hit when it comes from a gold document; a document
+counts once, at the rank of its first passage):
+
+- recall@k: share of a question's gold documents among the documents of the top k passages;
+- MRR@10: 1 / rank of the first gold passage; nDCG@10 with binary gains over distinct documents;
+- abstention precision/recall: "abstained" is the positive class, unanswerable questions the truth;
+- key-fact coverage: mean over answered answerable questions of the share of key facts covered;
+- citation verifiability: share of citations whose quote occurs verbatim in ``page_text(doc_id, page)``;
+- latency p50/p95 of ``search`` and of ``ask``.
+
+Retrieval metrics use answerable questions with gold documents; follow-ups are searched with their
+resolved question. This module only reads the index.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MODES = ("hybrid", "dense", "bm25")
+KINDS = ("paraphrase", "multi-fact", "date", "number", "unanswerable", "followup")
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    id: str
+    question: str
+    answerable: bool
+    gold_docs: tuple[str, ...] = ()
+    key_facts: tuple[tuple[str, ...], ...] = ()
+    kind: str = "paraphrase"
+    history: tuple[tuple[str, str], ...] = ()
+
+
+def load_eval_set(path: str | Path) -> list[EvalItem]:
+    """Parse the JSONL set; ValueError naming the line for anything malformed."""
+    items: list[EvalItem] = []
+    with Path(path).open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                facts = tuple(
+                    tuple(str(a) for a in (f if isinstance(f, list) else [f]))
+                    for f in obj.get("key_facts", [])
+                )
+                items.append(
+                    EvalItem(
+                        id=str(obj.get("id", number)),
+                        question=str(obj["question"]),
+                        answerable=bool(obj["answerable"]),
+                        gold_docs=tuple(obj.get("gold_docs", [])),
+                        key_facts=facts,
+                        kind=str(obj.get("kind", "paraphrase")),
+                        history=tuple((str(r), str(t)) for r, t in obj.get("history") or []),
+                    )
+                )
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(f"{path}:{number}: bad eval item ({exc})") from None
+    return items
+
+
+# --- metric functions ------------------------------------------------------------------------------
+def distinct_docs(ranked_docs: Sequence[str]) -> list[str]:
+    """Documents in order of their first passage."""
+    return list(dict.fromkeys(ranked_docs))
+
+
+def recall_at_k(ranked_docs: Sequence[str], gold: set[str], k: int) -> float:
+    if not gold:
+        return 0.0
+    return len(set(ranked_docs[:k]) & gold) / len(gold)
+
+
+def mrr_at_k(ranked_docs: Sequence[str], gold: set[str], k: int = 10) -> float:
+    for rank, doc in enumerate(ranked_docs[:k], start=1):
+        if doc in gold:
+            return 1.0 / rank
+    return 0.0
+
+
+def ndcg_at_k(ranked_docs: Sequence[str], gold: set[str], k: int = 10) -> float:
+    """Binary-gain nDCG over the distinct documents of the top k passages."""
+    if not gold:
+        return 0.0
+    docs = distinct_docs(ranked_docs[:k])
+    dcg = sum(1.0 / math.log2(i + 2) for i, d in enumerate(docs) if d in gold)
+    ideal = sum(1.0 / math.log2(i + 2) for i in range(min(len(gold), k)))
+    return dcg / ideal
+
+
+def normalise_text(text: str) -> str:
+    """Lower-case NFKC, unified dashes/quotes, no digit-group separators, single spaces."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)
+    text = text.replace("\u2019", "'")
+    text = re.sub(r"(?<=\d)[,\u202f\u00a0 ](?=\d{3}\b)", "", text)
+    return " ".join(text.split())
+
+
+def key_fact_coverage(answer_text: str, key_facts: Sequence[Sequence[str]]) -> float:
+    """Share of facts with at least one alternative in the answer (1.0 when there are no facts)."""
+    if not key_facts:
+        return 1.0
+    text = normalise_text(answer_text)
+    found = 0
+    for alternatives in key_facts:
+        for alt in alternatives:
+            norm = normalise_text(alt)
+            if norm and re.search(rf"(?<![\w]){re.escape(norm)}(?![\w])", text):
+                found += 1
+                break
+    return found / len(key_facts)
+
+
+def citation_verified(citation, index) -> bool:
+    """The quote occurs verbatim in the cited page's text."""
+    try:
+        return bool(citation.quote) and citation.quote in index.page_text(citation.doc_id, citation.page)
+    except (KeyError, IndexError):
+        return False
+
+
+def abstention_precision_recall(
+    abstained: Sequence[bool], unanswerable: Sequence[bool]
+) -> tuple[float, float]:
+    tp = sum(a and u for a, u in zip(abstained, unanswerable, strict=True))
+    n_abstained = sum(abstained)
+    n_unanswerable = sum(unanswerable)
+    precision = tp / n_abstained if n_abstained else (1.0 if not n_unanswerable else 0.0)
+    recall = tp / n_unanswerable if n_unanswerable else 1.0
+    return precision, recall
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100); NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+# --- running --------------------------------------------------------------------------------------
+@dataclass
+class ModeResult:
+    mode: str
+    metrics: dict[str, float] = field(default_factory=dict)
+    per_question: list[dict[str, Any]] = field(default_factory=list)
+
+
+def gold_doc_ids(index, gold_names: Sequence[str]) -> set[str]:
+    """Doc ids whose path ends with one of the gold names (relative to corpus/)."""
+    wanted = [g.replace("\\", "/").lstrip("/") for g in gold_names]
+    ids = set()
+    for doc in index.documents():
+        path = doc.path.replace("\\", "/")
+        if any(path == g or path.endswith("/" + g) for g in wanted):
+            ids.add(doc.doc_id)
+    return ids
+
+
+def evaluate(assistant, items: Sequence[EvalItem], modes: Sequence[str] = MODES) -> list[ModeResult]:
+    """Run every question through search and ask in each mode, on one index generation."""
+    from bot.api import Assistant
+
+    index = assistant.index
+    results = []
+    for mode in modes:
+        settings = assistant.settings.model_copy(update={"retrieval_mode": mode})
+        variant = Assistant(settings, assistant.embedder, index, answerer=assistant.answerer)
+        res = ModeResult(mode)
+        r1, r5, r10, mrr, ndcg, coverage = [], [], [], [], [], []
+        search_ms, ask_ms = [], []
+        abstained, unanswerable = [], []
+        n_citations = n_verified = 0
+        for item in items:
+            resolved = item.question
+            if item.history:
+                from bot.followup import resolve_followup
+
+                resolved = resolve_followup(item.question, list(item.history))
+            t0 = time.perf_counter()
+            passages = variant.search(resolved, k=10)
+            search_ms.append((time.perf_counter() - t0) * 1000)
+            ranked = [p.document.doc_id for p in passages]
+            gold = gold_doc_ids(index, item.gold_docs)
+            row: dict[str, Any] = {"id": item.id, "kind": item.kind}
+            if item.answerable and gold:
+                r1.append(recall_at_k(ranked, gold, 1))
+                r5.append(recall_at_k(ranked, gold, 5))
+                r10.append(recall_at_k(ranked, gold, 10))
+                mrr.append(mrr_at_k(ranked, gold, 10))
+                ndcg.append(ndcg_at_k(ranked, gold, 10))
+                row.update(recall10=r10[-1], mrr10=mrr[-1])
+            t0 = time.perf_counter()
+            answer = variant.ask(item.question, history=item.history)
+            ask_ms.append((time.perf_counter() - t0) * 1000)
+            abstained.append(answer.abstained)
+            unanswerable.append(not item.answerable)
+            if item.answerable and not answer.abstained:
+                coverage.append(key_fact_coverage(answer.text, item.key_facts))
+                row["coverage"] = coverage[-1]
+            for c in answer.citations:
+                n_citations += 1
+                n_verified += citation_verified(c, index)
+            row["abstained"] = answer.abstained
+            res.per_question.append(row)
+        precision, recall = abstention_precision_recall(abstained, unanswerable)
+        mean = lambda xs: sum(xs) / len(xs) if xs else float("nan")  # noqa: E731
+        res.metrics = {
+            "recall@1": mean(r1),
+            "recall@5": mean(r5),
+            "recall@10": mean(r10),
+            "MRR@10": mean(mrr),
+            "nDCG@10": mean(ndcg),
+            "abstention precision": precision,
+            "abstention recall": recall,
+            "key-fact coverage": mean(coverage),
+            "citation verifiability": n_verified / n_citations if n_citations else float("nan"),
+            "search p50 ms": percentile(search_ms, 50),
+            "search p95 ms": percentile(search_ms, 95),
+            "ask p50 ms": percentile(ask_ms, 50),
+            "ask p95 ms": percentile(ask_ms, 95),
+        }
+        results.append(res)
+    return results
+
+
+def markdown_table(results: Sequence[ModeResult], items: Sequence[EvalItem]) -> str:
+    n_ans = sum(1 for i in items if i.answerable)
+    lines = [
+        f"Questions: {len(items)} ({n_ans} answerable, {len(items) - n_ans} unanswerable).",
+        "",
+        "| Metric | " + " | ".join(r.mode for r in results) + " |",
+        "| --- |" + " ---: |" * len(results),
+    ]
+    for name in results[0].metrics:
+        cells = []
+        for r in results:
+            v = r.metrics[name]
+            cells.append("–" if math.isnan(v) else (f"{v:.1f}" if name.endswith("ms") else f"{v:.3f}"))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
