@@ -39,7 +39,8 @@ Characters outside Latin-1 are transliterated (en/em dashes, curly quotes, >=, .
 is reduced with NFKD or replaced by "?" with a warning on stderr. Page 1 is the cover (no header
 or footer); every later page has the running header and a "Page N of M" footer.
 
-Usage: ``python corpus/build_pdfs.py [--src DIR] [--out DIR] [SLUG ...]``.
+Usage: ``python corpus/build_pdfs.py [--src DIR] [--out DIR] [--check] [SLUG ...]``
+(``--check`` writes nothing and exits 1 if a committed PDF is not what its source builds to).
 """
 
 from __future__ import annotations
@@ -766,20 +767,38 @@ def sources(src_dir: Path, slugs: list[str] | None = None) -> list[Path]:
     return paths
 
 
+def render(src: Path) -> bytes:
+    """The PDF bytes for one source, without writing anything."""
+    return Renderer(load_source(src)).build()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--src", type=Path, default=DEFAULT_SRC, help="folder of <slug>.md sources")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for <slug>.pdf outputs")
+    ap.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if any PDF in --out differs from a rebuild",
+    )
     ap.add_argument("slugs", nargs="*", help="build only these slugs")
     args = ap.parse_args(argv)
+    stale = []
     try:
         for path in sources(args.src, args.slugs):
+            if args.check:
+                target = args.out / f"{path.stem}.pdf"
+                if not target.exists() or target.read_bytes() != render(path):
+                    stale.append(target)
+                continue
             target = build_one(path, args.out)
             print(f"{path.name} -> {target}")
     except SourceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    return 0
+    for target in stale:
+        print(f"stale: {target} (run python corpus/build_pdfs.py)", file=sys.stderr)
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

@@ -168,6 +168,21 @@ def test_build_is_byte_identical_across_runs(tmp_path):
     assert first == second
 
 
+def test_check_mode_flags_a_pdf_whose_source_changed_and_writes_nothing(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    source = src / "demo.md"
+    source.write_text(
+        "---\ntitle: Demo\ndate: 2020-01-02\ndoc_type: report\nfacts: []\n---\nOld.\n", encoding="utf-8"
+    )
+    assert build_pdfs.main(["--src", str(src), "--out", str(out)]) == 0
+    assert build_pdfs.main(["--src", str(src), "--out", str(out), "--check"]) == 0
+    built = (out / "demo.pdf").read_bytes()
+    source.write_text(source.read_text(encoding="utf-8").replace("Old.", "New."), encoding="utf-8")
+    assert build_pdfs.main(["--src", str(src), "--out", str(out), "--check"]) == 1
+    assert (out / "demo.pdf").read_bytes() == built
+
+
 # ----------------------------------------------------------------------------- builder format
 
 
