@@ -15,9 +15,9 @@ import streamlit as st
 
 from ui.pages import about, ask, library, search
 
-st.set_page_config(page_title="ICGG knowledge assistant", page_icon=":material/public:", layout="centered")
+st.set_page_config(page_title="ICGG knowledge assistant", page_icon=":material/public:")
 
-navigation = st.navigation(
+page = st.navigation(
     [
         st.Page(ask.render, title="Ask", icon=":material/chat:", url_path="ask", default=True),
         st.Page(search.render, title="Search", icon=":material/search:", url_path="search"),
@@ -25,4 +25,6 @@ navigation = st.navigation(
         st.Page(about.render, title="About", icon=":material/info:", url_path="about"),
     ]
 )
-navigation.run()
+# The chat reads best in a narrow column (and on phones); the search tables need the width.
+st.set_page_config(layout="wide" if page.url_path == "search" else "centered")
+page.run()

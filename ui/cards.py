@@ -97,8 +97,16 @@ def passage_card(passage: Passage, key: str, show_text: bool = True) -> None:
         if chunk.heading:
             st.caption(md_escape_inline(chunk.heading))
         if show_text:
-            st.markdown(md_escape(window_around(chunk.text, None, 700)))
+            st.markdown(md_escape(window_around(strip_heading_line(chunk.text, chunk.heading), None, 700)))
         document_actions(doc, chunk.page_start, "", key=key)
+
+
+def strip_heading_line(text: str, heading: str) -> str:
+    """The chunk text without a leading copy of its heading (shown separately as a caption)."""
+    first, _, rest = text.lstrip().partition("\n")
+    if heading and first.lstrip("# ").strip() == heading.strip() and rest.strip():
+        return rest.lstrip()
+    return text
 
 
 def nearest_documents(docs: Sequence[DocumentRecord]) -> str:

@@ -28,7 +28,6 @@ CARDS_SHOWN = 20
 
 
 def render() -> None:
-    st.set_page_config(layout="wide")
     st.title("Search the archive")
     assistant = current_assistant()
     if assistant is None:
@@ -41,16 +40,16 @@ def render() -> None:
     query = st.text_input(
         "Search", key="search-query", placeholder="e.g. training course in Laos — leave empty to browse"
     )
-    cols = st.columns([2, 2, 2, 1])
+    cols = st.columns([3, 3, 3, 2, 2])
     chosen_types = cols[0].multiselect(
         "Document type", types, key="search-types", format_func=pretty_type, placeholder="All types"
     )
     year_range = None
     if len(years) > 1:
         year_range = cols[1].slider("Years", years[0], years[-1], (years[0], years[-1]), key="search-years")
-    mode = cols[2].radio("Retrieval", list(MODES), format_func=MODES.get, key="search-mode", horizontal=False)
-    sort = cols[3].radio("Sort", list(SORTS), format_func=SORTS.get, key="search-sort")
-    k = st.slider("Results", 5, 50, 10, step=5, key="search-k")
+    mode = cols[2].selectbox("Retrieval", list(MODES), format_func=MODES.get, key="search-mode")
+    sort = cols[3].selectbox("Sort", list(SORTS), format_func=SORTS.get, key="search-sort")
+    k = cols[4].number_input("Results", min_value=5, max_value=50, value=10, step=5, key="search-k")
 
     filters = Filters(
         doc_types=frozenset(chosen_types) or None,
