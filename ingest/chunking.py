@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from icgg.settings import Settings
@@ -27,9 +27,14 @@ from ingest.documents import DOC_TYPE_REPORT, Chunk, ParsedDocument
 from ingest.headings import heading_text, is_heading_in_context, markdown_heading
 
 TokenLen = Callable[[str], int]
+TokenOffsets = Callable[[str], Sequence[tuple[int, int]]]
+_Count = Callable[[int, int], int]  # tokens in text[start:end] of the document being chunked
 
 _BLOCK_SEPARATOR = re.compile(r"\n[ \t]*\n")
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’')\]]*[ \t]+(?=[\"“‘(\[]?[A-Z0-9])|[ \t]*\n[ \t]*")
+# A sentence ends after . ! or ? and any closing quote or bracket (which stay with the sentence).
+_SENTENCE_BREAK = re.compile(
+    r"(?:(?<=[.!?])|(?<=[.!?][\"”’')\]]))[ \t]+(?=[\"“‘(\[]?[A-Z0-9])|[ \t]*\n[ \t]*"
+)
 _ABBREVIATIONS = frozenset(
     [
         "e.g", "i.e", "etc", "dr", "mr", "mrs", "ms", "prof", "no", "nos", "fig", "figs", "vol", "vols",
@@ -55,21 +60,70 @@ class _Block:
     heading: str | None  # the heading text when this block is a heading line
 
 
+def _words(text: str, start: int, end: int) -> int:
+    """Whitespace-separated words in text[start:end]: a lower bound on its token count."""
+    return len(text[start:end].split())
+
+
 class Chunker:
     """Structure-aware chunker; one instance can be shared (it holds no per-document state)."""
 
-    def __init__(self, token_len: TokenLen, target_tokens: int, overlap_tokens: int):
+    def __init__(
+        self,
+        token_len: TokenLen,
+        target_tokens: int,
+        overlap_tokens: int,
+        *,
+        token_offsets: TokenOffsets | None = None,
+    ):
+        """``token_offsets`` (optional) gives the (start, end) character offsets of every token of a
+        text without special tokens; with it each document is tokenized once and span sizes are
+        counted from the offsets, instead of tokenizing each paragraph and sentence."""
         if target_tokens < 8:
             raise ValueError("target_tokens must be at least 8")
         if not 0 <= overlap_tokens < target_tokens:
             raise ValueError("overlap_tokens must be between 0 and target_tokens")
         self.token_len = token_len
+        self.token_offsets = token_offsets
         self.target_tokens = target_tokens
         self.overlap_tokens = overlap_tokens
 
     @classmethod
-    def from_settings(cls, settings: Settings, token_len: TokenLen) -> Chunker:
-        return cls(token_len, settings.chunk_tokens, settings.chunk_overlap_tokens)
+    def from_settings(
+        cls, settings: Settings, token_len: TokenLen, *, token_offsets: TokenOffsets | None = None
+    ) -> Chunker:
+        return cls(
+            token_len, settings.chunk_tokens, settings.chunk_overlap_tokens, token_offsets=token_offsets
+        )
+
+    @classmethod
+    def for_tokenizer(cls, settings: Settings, tokenizer) -> Chunker:
+        """A chunker measuring with a Hugging Face fast tokenizer (``load_embedder(...).tokenizer``),
+        using its offset mapping so each document is tokenized once."""
+
+        def token_len(text: str) -> int:
+            return len(tokenizer.encode(text, add_special_tokens=False, verbose=False))
+
+        def token_offsets(text: str) -> list[tuple[int, int]]:
+            encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+            return [tuple(pair) for pair in encoded["offset_mapping"]]
+
+        return cls.from_settings(settings, token_len, token_offsets=token_offsets)
+
+    def _counter(self, text: str) -> _Count:
+        """Token counting for spans of ``text``: from one tokenization of the whole text when offsets
+        are available (spans here always start and end at whitespace, where WordPiece never joins
+        characters into one token, so counting the tokens inside a span is exact), else per span."""
+        if self.token_offsets is None:
+            return lambda start, end: self.token_len(text[start:end])
+        offsets = self.token_offsets(text)
+        starts = [s for s, _e in offsets]
+        ends = [e for _s, e in offsets]
+
+        def count(start: int, end: int) -> int:
+            return max(0, bisect.bisect_right(ends, end) - bisect.bisect_left(starts, start))
+
+        return count
 
     # --- structure ---------------------------------------------------------------------------------
 
@@ -121,8 +175,9 @@ class Chunker:
 
     # --- splitting -----------------------------------------------------------------------------------
 
-    def _sentences(self, text: str, start: int, end: int) -> list[_Span]:
-        """Sentence spans of text[start:end], each at most target_tokens (long ones cut at words)."""
+    @staticmethod
+    def _sentence_bounds(text: str, start: int, end: int) -> list[tuple[int, int]]:
+        """Trimmed (start, end) of each sentence or line of text[start:end]; no tokenizing."""
         spans: list[tuple[int, int]] = []
         cursor = start
         for m in _SENTENCE_BREAK.finditer(text, start, end):
@@ -136,25 +191,32 @@ class Chunker:
             cursor = m.end()
         if cursor < end:
             spans.append((cursor, end))
-        out: list[_Span] = []
+        trimmed = []
         for s, e in spans:
             seg = text[s:e]
             s, e = s + len(seg) - len(seg.lstrip()), s + len(seg.rstrip())
-            if e <= s:
-                continue
-            tokens = self.token_len(text[s:e])
-            if tokens <= self.target_tokens:
+            if e > s:
+                trimmed.append((s, e))
+        return trimmed
+
+    def _sentences(self, text: str, start: int, end: int, count: _Count) -> list[_Span]:
+        """Sentence spans of text[start:end], each at most target_tokens (long ones cut at words)."""
+        out: list[_Span] = []
+        for s, e in self._sentence_bounds(text, start, end):
+            # Every word is at least one token: a sentence with too many words needs no counting.
+            tokens = count(s, e) if _words(text, s, e) <= self.target_tokens else None
+            if tokens is not None and tokens <= self.target_tokens:
                 out.append(_Span(s, e, tokens))
             else:
-                out.extend(self._hard_split(text, s, e))
+                out.extend(self._hard_split(text, s, e, count))
         return out
 
-    def _hard_split(self, text: str, start: int, end: int) -> list[_Span]:
+    def _hard_split(self, text: str, start: int, end: int, count: _Count) -> list[_Span]:
         """Cut an over-long run of text at word boundaries (inside words only if one word is too long)."""
         out: list[_Span] = []
         piece_start, piece_end, piece_tokens = None, None, 0
         for m in _WORD.finditer(text, start, end):
-            word_tokens = self.token_len(m.group())
+            word_tokens = count(m.start(), m.end())
             if word_tokens > self.target_tokens:
                 if piece_start is not None:
                     out.append(_Span(piece_start, piece_end, piece_tokens))
@@ -186,21 +248,23 @@ class Chunker:
             start = lo
         return out
 
-    def _overlap(self, text: str, body: list[_Span]) -> list[_Span]:
+    def _overlap(self, text: str, body: list[_Span], count: _Count) -> list[_Span]:
         """Whole trailing sentences of the previous chunk within overlap_tokens, else trailing words."""
         if not self.overlap_tokens or not body:
             return []
         last = body[-1]
-        sentences = self._sentences(text, last.start, last.end)
         chosen: list[_Span] = []
         total = 0
-        for sentence in reversed(sentences):
-            if total + sentence.tokens > self.overlap_tokens:
+        for s, e in reversed(self._sentence_bounds(text, last.start, last.end)):
+            if _words(text, s, e) > self.overlap_tokens - total:
                 break
-            chosen.insert(0, sentence)
-            total += sentence.tokens
+            tokens = count(s, e)
+            if total + tokens > self.overlap_tokens:
+                break
+            chosen.insert(0, _Span(s, e, tokens))
+            total += tokens
         if chosen:
-            if len(chosen) == len(sentences) and len(body) == 1:
+            if len(body) == 1 and chosen[0].start == last.start:
                 return []  # the whole previous chunk would repeat
             return chosen
         words = list(_WORD.finditer(text, last.start, last.end))
@@ -210,7 +274,7 @@ class Chunker:
             first -= 1
         while first < len(words):
             start = words[first].start()
-            tokens = self.token_len(text[start : last.end])
+            tokens = count(start, last.end)
             if tokens <= self.overlap_tokens:
                 return [_Span(start, last.end, tokens)] if first > 0 else []
             first += 1
@@ -218,7 +282,9 @@ class Chunker:
 
     # --- packing -------------------------------------------------------------------------------------
 
-    def _pack_section(self, text: str, blocks: list[_Block]) -> Iterator[tuple[list[_Span], list[_Span]]]:
+    def _pack_section(
+        self, text: str, blocks: list[_Block], count: _Count
+    ) -> Iterator[tuple[list[_Span], list[_Span]]]:
         """(overlap spans, body spans) per chunk of one section."""
         target = self.target_tokens
         overlap: list[_Span] = []
@@ -228,12 +294,13 @@ class Chunker:
         def close() -> tuple[list[_Span], list[_Span]]:
             nonlocal overlap, body, used
             finished = (overlap, body)
-            overlap = self._overlap(text, body)
+            overlap = self._overlap(text, body, count)
             body, used = [], 0
             return finished
 
         for block in blocks:
-            tokens = self.token_len(text[block.start : block.end])
+            words = _words(text, block.start, block.end)
+            tokens = count(block.start, block.end) if words <= target else target + 1
             if used + tokens <= target:
                 body.append(_Span(block.start, block.end, tokens))
                 used += tokens
@@ -243,7 +310,7 @@ class Chunker:
                 body.append(_Span(block.start, block.end, tokens))
                 used = tokens
                 continue
-            for sentence in self._sentences(text, block.start, block.end):
+            for sentence in self._sentences(text, block.start, block.end, count):
                 if body and used + sentence.tokens > target:
                     yield close()
                 body.append(sentence)
@@ -254,11 +321,12 @@ class Chunker:
     def chunk(self, doc: ParsedDocument) -> list[Chunk]:
         """The document's chunks in text order (empty for a document without text)."""
         text = doc.text
+        count = self._counter(text)
         spans = doc.page_spans()
         page_starts = [start for _number, start, _end in spans]
         chunks: list[Chunk] = []
         for heading, blocks in self._sections(self._blocks(doc, text)):
-            for overlap, body in self._pack_section(text, blocks):
+            for overlap, body in self._pack_section(text, blocks, count):
                 start = (overlap or body)[0].start
                 end = body[-1].end
                 first = max(0, bisect.bisect_right(page_starts, start) - 1)

@@ -27,6 +27,18 @@ def chunker(token_len):
     return Chunker(token_len, TARGET, OVERLAP)
 
 
+@pytest.fixture(scope="module")
+def fast_chunker(embedder, settings_module):
+    return Chunker.for_tokenizer(settings_module, embedder.tokenizer)
+
+
+@pytest.fixture(scope="module")
+def settings_module():
+    from icgg.settings import Settings
+
+    return Settings(_env_file=None, chunk_tokens=TARGET, chunk_overlap_tokens=OVERLAP)
+
+
 def _doc(pages: list[str], doc_type: str = "report", doc_id: str = "d1") -> ParsedDocument:
     return ParsedDocument(
         doc_id=doc_id,
@@ -183,6 +195,19 @@ _page = st.lists(_block, min_size=0, max_size=6).map("\n\n".join)
 
 @hyp_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(pages=st.lists(_page, min_size=1, max_size=4), doc_type=st.sampled_from(["report", "news"]))
-def test_invariants_hold_for_arbitrary_documents(chunker, token_len, pages, doc_type):
+def test_invariants_hold_for_arbitrary_documents(chunker, fast_chunker, token_len, pages, doc_type):
     doc = _doc(pages, doc_type=doc_type)
-    _check_invariants(doc, chunker.chunk(doc), token_len)
+    chunks = chunker.chunk(doc)
+    _check_invariants(doc, chunks, token_len)
+    # Counting tokens from one tokenization of the document gives exactly the same chunks.
+    assert fast_chunker.chunk(doc) == chunks
+
+
+def test_closing_quotes_stay_with_their_sentence(chunker):
+    text = " ".join(f'Speaker {i} said "the samples were clean." Then' for i in range(30)) + " end."
+    doc = _doc([text])
+    chunks = chunker.chunk(doc)
+    assert len(chunks) > 2
+    for c in chunks:
+        assert doc.text[c.char_end : c.char_end + 1] != '"'  # a chunk never stops before the quote
+        assert not c.text.startswith('"')
