@@ -55,3 +55,29 @@ def settings(tmp_path) -> Settings:
         pdf_timeout_s=30,
         parse_workers=2,
     )
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory, embedder) -> Settings:
+    """Settings whose index holds the shipped ``corpus/``, built once per session (owned by index).
+
+    Read-only for tests: build a private index if a test must change it.
+    """
+    from pathlib import Path
+
+    from index.builder import ingest_paths
+
+    corpus = Path(__file__).resolve().parent.parent / "corpus"
+    root = tmp_path_factory.mktemp("corpus-index")
+    settings = Settings(
+        _env_file=None,
+        index_dir=root / "index",
+        upload_dir=root / "uploads",
+        corpus_dir=corpus,
+        pdf_timeout_s=60,
+        parse_workers=2,
+    )
+    report = ingest_paths([corpus], settings, embedder=embedder)
+    failed = [f"{r.path}: {r.reason}" for r in report.files if r.status == "failed"]
+    assert report.generation is not None and not failed, failed
+    return settings
