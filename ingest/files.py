@@ -69,11 +69,15 @@ def _wanted_in_folder(path: Path) -> bool:
 
 def _walk(folder: Path) -> list[Path]:
     found: list[Path] = []
-    # Symlinked folders are not followed: no cycles, and a corpus folder cannot pull in /etc.
+    inside = folder.resolve()
+    # Symlinked folders are not followed and symlinked files must point inside the folder: no cycles,
+    # and a corpus folder cannot pull in /etc.
     for root, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not _is_hidden(d) and d not in SKIPPED_DIR_NAMES)
         for name in sorted(files):
             path = Path(root) / name
+            if path.is_symlink() and not path.resolve().is_relative_to(inside):
+                continue
             if path.is_file() and _wanted_in_folder(path):
                 found.append(path)
     return found

@@ -90,6 +90,19 @@ def test_duplicates_are_dropped_and_missing_paths_reported(tmp_path):
     assert problems == [(tmp_path / "gone.pdf", "no such file or folder")]
 
 
+def test_symlinks_in_a_folder_cannot_reach_outside_it(tmp_path):
+    corpus, outside = tmp_path / "corpus", tmp_path / "outside"
+    corpus.mkdir()
+    outside.mkdir()
+    (outside / "secret.md").write_text("x")
+    (corpus / "real.md").write_text("x")
+    (corpus / "alias.md").symlink_to(corpus / "real.md")
+    (corpus / "escape.md").symlink_to(outside / "secret.md")
+    (corpus / "escape-dir").symlink_to(outside, target_is_directory=True)
+    found, _ = discover([corpus])
+    assert found == [(corpus / "real.md").resolve()]
+
+
 def test_named_files_are_kept_whatever_their_suffix(tmp_path):
     data = tmp_path / "facts.json"
     data.write_text("{}")
