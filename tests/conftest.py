@@ -59,7 +59,8 @@ def settings(tmp_path) -> Settings:
 
 @pytest.fixture(scope="session")
 def corpus_index(tmp_path_factory, embedder) -> Settings:
-    """Settings whose index holds the shipped ``corpus/``, built once per session (owned by index).
+    """Settings whose index holds the shipped ``corpus/news`` and ``corpus/pdf``, built once per session
+    (owned by index).
 
     Read-only for tests: build a private index if a test must change it.
     """
@@ -77,7 +78,8 @@ def corpus_index(tmp_path_factory, embedder) -> Settings:
         pdf_timeout_s=60,
         parse_workers=2,
     )
-    report = ingest_paths([corpus], settings, embedder=embedder)
+    # Only the documents: corpus/ also holds the PDFs' Markdown sources and a README.
+    report = ingest_paths([corpus / "news", corpus / "pdf"], settings, embedder=embedder)
     failed = [f"{r.path}: {r.reason}" for r in report.files if r.status == "failed"]
     assert report.generation is not None and not failed, failed
     return settings

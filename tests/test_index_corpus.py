@@ -18,7 +18,7 @@ def test_every_shipped_document_is_indexed_with_type_and_date(corpus_index, embe
     index = open_index(corpus_index, embedder.model_name)
     shipped = sorted(CORPUS.glob("news/*.md")) + sorted(CORPUS.glob("pdf/*.pdf"))
     by_path = {d.path: d for d in index.documents()}
-    assert {str(p.resolve()) for p in shipped} <= set(by_path)
+    assert {str(p.resolve()) for p in shipped} == set(by_path)
     for path in shipped:
         doc = by_path[str(path.resolve())]
         assert doc.n_chunks > 0 and doc.date, path.name
