@@ -72,6 +72,24 @@ class Settings(BaseSettings):
     # --- answers -----------------------------------------------------------------------------------
     answer_max_sentences: int = Field(4, ge=1, le=8, description="Sentences in an extractive answer.")
     max_question_chars: int = Field(1000, ge=10, description="Longer questions are refused.")
+    answer_passages: int = Field(5, ge=1, le=20, description="Top passages the answerer quotes from.")
+    abstain_min_score: float = Field(
+        0.6,
+        description="Abstain when the best sentence's combined score (cosine + overlap) is below this "
+        "(calibrated by bench/calibrate_abstention.py).",
+    )
+    abstain_min_coverage: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Abstain when top passages hold less than this share of the question's content terms.",
+    )
+    abstain_min_specific_coverage: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Abstain when top passages hold less than this share of the question's names, numbers.",
+    )
 
     # --- optional LLM backend ----------------------------------------------------------------------
     llm_backend: LLMBackend = Field(

@@ -1,0 +1,178 @@
+"""Calibrate the abstention thresholds (``abstain_*`` settings) on the evaluation set.
+
+For every question of the eval set (``tests/eval/qa.jsonl``: objects with ``question`` and either
+``answerable`` or ``unanswerable``), retrieve passages with ``bot.api.Assistant`` over an index built from
+``corpus/`` and compute the evidence signals the answerer decides on. Then sweep each threshold (the
+others held at their configured values) and a small grid of all three, and report, per setting, the
+share of answerable questions answered and the share of unanswerable ones abstained on.
+
+    python bench/calibrate_abstention.py [--eval FILE] [--index-dir DIR] [--out bench/results/abstention.md]
+
+An index is built from ``corpus/`` in ``--index-dir`` when that holds none (default: a temporary folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.abstain import weak_evidence  # noqa: E402
+from bot.api import Assistant  # noqa: E402
+from bot.evidence import Evidence, gather  # noqa: E402
+from icgg.settings import Settings  # noqa: E402
+from index.embeddings import load_embedder  # noqa: E402
+
+
+@dataclass
+class Row:
+    question: str
+    answerable: bool
+    evidence: Evidence
+    answered: bool  # with the configured settings, through the real answerer
+
+
+def load_eval(path: Path) -> list[tuple[str, bool]]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        obj = json.loads(line)
+        q = obj.get("question") or obj.get("q")
+        if "answerable" in obj:
+            answerable = bool(obj["answerable"])
+        else:
+            answerable = not bool(obj.get("unanswerable", False))
+        rows.append((q, answerable))
+    return rows
+
+
+def open_assistant(settings: Settings, index_dir: Path | None, tmp: Path) -> Assistant:
+    """An assistant over ``index_dir``; builds the index from corpus/ there first if it holds none."""
+    embedder = load_embedder(settings)
+    index_dir = index_dir or tmp / "index"
+    settings = settings.model_copy(update={"index_dir": index_dir})
+    if not (index_dir / "CURRENT").exists():
+        from index.builder import ingest_paths
+
+        ingest_paths([ROOT / "corpus" / "news", ROOT / "corpus" / "pdf"], settings, embedder=embedder)
+    return Assistant.open(settings, embedder=embedder)
+
+
+def rates(rows: list[Row], decide) -> tuple[float, float]:
+    ans = [r for r in rows if r.answerable]
+    una = [r for r in rows if not r.answerable]
+    answered = sum(1 for r in ans if decide(r.evidence)) / max(1, len(ans))
+    abstained = sum(1 for r in una if not decide(r.evidence)) / max(1, len(una))
+    return answered, abstained
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--eval", type=Path, default=ROOT / "tests" / "eval" / "qa.jsonl")
+    parser.add_argument("--index-dir", type=Path, default=None)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "abstention.md")
+    args = parser.parse_args()
+
+    settings = Settings(_env_file=None)
+    questions = load_eval(args.eval)
+    with tempfile.TemporaryDirectory() as tmp:
+        assistant = open_assistant(settings, args.index_dir, Path(tmp))
+        rows: list[Row] = []
+        times = []
+        for q, answerable in questions:
+            passages = assistant.search(q, k=max(settings.top_k, settings.answer_passages))
+            t0 = time.perf_counter()
+            answer = assistant.answerer.answer(q, passages, assistant.index)
+            times.append(time.perf_counter() - t0)
+            ev = gather(q, passages, assistant.index, assistant.embedder, settings.answer_passages)
+            rows.append(Row(q, answerable, ev, not answer.abstained))
+
+    def decide_with(**overrides):
+        s = settings.model_copy(update=overrides)
+        return lambda ev: weak_evidence(ev, s) is None
+
+    n_ans = sum(r.answerable for r in rows)
+    n_una = len(rows) - n_ans
+    lines = [
+        "# Abstention calibration",
+        "",
+        f"Eval set: `{args.eval.relative_to(ROOT) if args.eval.is_relative_to(ROOT) else args.eval}` "
+        f"({n_ans} answerable, {n_una} unanswerable). Produced by `bench/calibrate_abstention.py`.",
+        "",
+        "Configured: "
+        + ", ".join(
+            f"`{k}={getattr(settings, k)}`"
+            for k in ("abstain_min_score", "abstain_min_coverage", "abstain_min_specific_coverage")
+        ),
+        "",
+    ]
+    real_ans = sum(r.answered for r in rows if r.answerable) / max(1, n_ans)
+    real_abs = sum(not r.answered for r in rows if not r.answerable) / max(1, n_una)
+    times.sort()
+    p50 = times[len(times) // 2] * 1000 if times else 0.0
+    lines += [
+        f"**With the configured thresholds (real answerer): answerable answered {real_ans:.1%}, "
+        f"unanswerable abstained {real_abs:.1%}.** Extractive answer time p50 {p50:.0f} ms "
+        f"(answerer only, retrieval excluded).",
+        "",
+    ]
+    sweeps = {
+        "abstain_min_score": [0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9],
+        "abstain_min_coverage": [0.0, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8],
+        "abstain_min_specific_coverage": [0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 1.0],
+    }
+    for name, values in sweeps.items():
+        lines += [
+            f"## Sweep of `{name}` (others as configured)",
+            "",
+            "| value | answerable answered | unanswerable abstained |",
+            "| --- | --- | --- |",
+        ]
+        for v in values:
+            a, b = rates(rows, decide_with(**{name: v}))
+            mark = " (configured)" if abs(getattr(settings, name) - v) < 1e-9 else ""
+            lines.append(f"| {v}{mark} | {a:.1%} | {b:.1%} |")
+        lines.append("")
+    grid = []
+    for combo in itertools.product(*sweeps.values()):
+        overrides = dict(zip(sweeps, combo, strict=True))
+        a, b = rates(rows, decide_with(**overrides))
+        grid.append((min(a, b), a + b, combo, a, b))
+    grid.sort(key=lambda g: (-g[0], -g[1]))
+    lines += [
+        "## Best grid points (by the worse of the two rates)",
+        "",
+        "| score | coverage | specific | answerable answered | unanswerable abstained |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for _, _, combo, a, b in grid[:10]:
+        lines.append(f"| {combo[0]} | {combo[1]} | {combo[2]} | {a:.1%} | {b:.1%} |")
+    lines += ["", "## Misclassified with the configured thresholds", ""]
+    s = settings
+    for r in rows:
+        ok = decide_with()(r.evidence)
+        if ok != r.answerable:
+            ev = r.evidence
+            kind = "answered but unanswerable" if ok else "abstained but answerable"
+            lines.append(
+                f"- {kind}: {r.question} (score {ev.best_score:.2f}, coverage {ev.coverage:.2f}, "
+                f"specific {ev.specific_coverage:.2f}, disclaimed {ev.disclaimed}; why: "
+                f"{weak_evidence(ev, s) or '-'})"
+            )
+    text = "\n".join(lines) + "\n"
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

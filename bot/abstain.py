@@ -1,0 +1,54 @@
+"""When to say "the documents do not answer this", and what to show instead.
+
+The decision uses calibrated thresholds from settings (``abstain_*``, chosen with
+``bench/calibrate_abstention.py`` on the evaluation set) over general evidence signals. It must never
+look at the wording of particular questions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.evidence import Evidence
+from bot.types import ABSTAIN_TEXT, Answer, Passage
+from icgg.settings import Settings
+from index.store import DocumentRecord
+
+
+def weak_evidence(evidence: Evidence, settings: Settings) -> str | None:
+    """The reason the evidence is too weak to answer from, or None when it is strong enough."""
+    if not evidence.candidates:
+        return "no quotable sentence in the retrieved passages"
+    if evidence.disclaimed:
+        return "a matching passage says the documents do not cover this"
+    if evidence.best_score < settings.abstain_min_score:
+        return f"best sentence score {evidence.best_score:.3f} < {settings.abstain_min_score}"
+    if evidence.coverage < settings.abstain_min_coverage:
+        return f"question terms covered {evidence.coverage:.2f} < {settings.abstain_min_coverage}"
+    if evidence.specific_coverage < settings.abstain_min_specific_coverage:
+        limit = settings.abstain_min_specific_coverage
+        return f"names/numbers covered {evidence.specific_coverage:.2f} < {limit}"
+    return None
+
+
+def nearest_documents(passages: Sequence[Passage], limit: int = 5) -> list[DocumentRecord]:
+    """Distinct documents of the top passages, in rank order: where a reader could look next."""
+    seen: dict[str, DocumentRecord] = {}
+    for p in passages:
+        seen.setdefault(p.document.doc_id, p.document)
+        if len(seen) >= limit:
+            break
+    return list(seen.values())
+
+
+def abstention(question: str, passages: Sequence[Passage], backend: str = "extractive", **extra) -> Answer:
+    """The abstaining answer: fixed text, no citations, passages kept, nearest documents listed."""
+    return Answer(
+        question=question,
+        text=ABSTAIN_TEXT,
+        abstained=True,
+        passages=list(passages),
+        nearest_documents=nearest_documents(passages),
+        backend=backend,
+        **extra,
+    )

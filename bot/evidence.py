@@ -1,0 +1,270 @@
+"""Scores the sentences of retrieved passages against a question and measures how strong the evidence is.
+
+Used by the extractive answerer to pick sentences and by both answerers to decide whether to abstain.
+Every signal is general (embedding similarity, stemmed-token overlap, the question's answer type);
+there are no keyword lists tuned to particular questions, and this module never composes answer text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.sentences import PageLocator, SentenceSpan, passage_sentences
+from bot.types import Passage
+from index.bm25 import tokenize
+from index.embeddings import Embedder
+from index.store import SearchIndex
+
+# Scoring weights: cosine carries the meaning, lexical overlap anchors names and numbers, the answer-type
+# bonus prefers sentences that contain the kind of thing asked for (a date for "when", a number for
+# "how many"), and the rank prior prefers what retrieval ranked higher when two sentences are close.
+W_SENTENCE_COS = 0.75
+W_PASSAGE_COS = 0.25
+W_LEXICAL = 0.35
+W_SPECIFIC = 0.15
+W_ANSWER_TYPE = 0.06
+RANK_PENALTY = 0.015
+
+DISCLAIMER_MIN_OVERLAP = 0.5  # a disclaimer counts only when it is about the question's terms
+MIN_WORDS = 5
+MIN_CHARS = 25
+MAX_CANDIDATES = 80
+
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_MONTH = re.compile(
+    r"\b(Jan(uary)?|Feb(ruary)?|Mar(ch)?|Apr(il)?|May|June?|July?|Aug(ust)?|Sep(t(ember)?)?|"
+    r"Oct(ober)?|Nov(ember)?|Dec(ember)?)\b"
+)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|hundred|thousand)\b", re.I
+)
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)+\b")
+# A document saying that it does not hold some information ("... are not covered by this report").
+_DISCLAIMER = re.compile(
+    r"\b(not (covered|described|reported|given|known|stated|included|recorded|disclosed|available)|"
+    r"(does|do|did) not (report|describe|cover|give|say|state|include|record|mention)|"
+    r"no (information|details|figures) (is|are|was|were)|beyond the scope)\b",
+    re.I,
+)
+_LEADING_MARKUP = re.compile(r"^(#{1,6}\s+|[-*•]\s+|\d{1,3}[.)]\s+|>\s*)+")
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][A-Za-z]+|[A-Z]{2,}\w*)")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A quotable sentence and its scores."""
+
+    span: SentenceSpan
+    cosine: float  # sentence vs question
+    lexical: float  # share of the question's content terms in the sentence
+    specific: float  # share of the question's numbers and names in the sentence
+    score: float
+    tokens: frozenset[str]
+    vector: np.ndarray = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything the answerers need: ranked candidates and the signals abstention is decided on."""
+
+    candidates: list[Candidate]  # best first
+    best_score: float  # combined score of the best sentence (0 when there is none)
+    best_cosine: float  # best sentence cosine
+    passage_cosine: float  # best passage cosine (retrieval's dense score, or our estimate)
+    coverage: float  # share of the question's content terms found in the top passages
+    specific_coverage: float  # share of the question's numbers and names found in the top passages
+    question_terms: frozenset[str]
+    disclaimed: bool = False  # a top sentence matching the question says the documents lack this
+
+
+def answer_type(question: str) -> str | None:
+    """What kind of thing the question asks for, from its wh-word: date, number, person, place or None."""
+    q = question.lower()
+    if re.search(r"\b(when|what year|which year|what date|which date|how long ago|since when)\b", q):
+        return "date"
+    if re.search(r"\b(how many|how much|what number|what percentage|what share|how large|how big)\b", q):
+        return "number"
+    if re.search(r"\b(who|whom|whose)\b", q):
+        return "person"
+    if re.search(r"\bwhere\b", q):
+        return "place"
+    return None
+
+
+def _matches_type(kind: str | None, text: str) -> bool:
+    if kind == "date":
+        return bool(_YEAR.search(text) or _MONTH.search(text))
+    if kind == "number":
+        return bool(_NUMBER.search(text))
+    if kind == "person":
+        return bool(_NAME.search(text) or re.search(r"\b(Dr|Prof|Mr|Ms|Mrs)\b", text))
+    if kind == "place":
+        return bool(_NAME.search(text) or re.search(r"\b[A-Z][a-z]{3,}\b", text[1:]))
+    return False
+
+
+def specific_terms(question: str) -> frozenset[str]:
+    """The question's numbers and proper names (capitalised words not opening the question), stemmed."""
+    raw = [m.group(0) for m in re.finditer(r"\b\w*\d\w*\b", question)]
+    raw += [m.group(1) for m in _CAPITALISED.finditer(question.strip())]
+    return frozenset(tokenize(" ".join(raw)))
+
+
+def trim_markup(span: SentenceSpan) -> SentenceSpan:
+    """Drop a leading markdown marker ("- ", "## ") so the quote starts at the words themselves."""
+    m = _LEADING_MARKUP.match(span.text)
+    if not m:
+        return span
+    cut = m.end()
+    return SentenceSpan(
+        text=span.text[cut:],
+        passage_rank=span.passage_rank,
+        doc_id=span.doc_id,
+        page=span.page,
+        chunk_start=span.chunk_start + cut,
+        doc_start=span.doc_start + cut,
+    )
+
+
+def is_quotable(text: str) -> bool:
+    """A full sentence worth quoting: not a heading, table row, caption fragment or a few words."""
+    if len(text) < MIN_CHARS or len(text.split()) < MIN_WORDS:
+        return False
+    if "|" in text or text.rstrip().endswith(":"):
+        return False
+    letters = sum(c.isalpha() for c in text)
+    if letters < 0.5 * len(text):
+        return False
+    # Headings are short lines without a full stop, usually in title case.
+    if not re.search(r"[.!?]['\")\]”’]*$", text) and len(text.split()) < 12:
+        return False
+    return any(c.islower() for c in text)
+
+
+def term_weights(question: str, index: SearchIndex, cap: int = 2000) -> dict[str, float]:
+    """IDF of each question term in this index (Lucene's formula); a term no chunk contains weighs most.
+
+    Document frequency comes from the keyword index itself (rows where the word scores above zero), capped
+    at ``cap`` rows so a very common word costs little: such a word weighs little either way.
+    """
+    n = len(index)
+    weights: dict[str, float] = {}
+    for word in re.findall(r"\w+", question):
+        tokens = tokenize(word)
+        if not tokens or tokens[0] in weights:
+            continue
+        df = len(index.keyword_search(word, min(cap, n))) if n else 0
+        weights[tokens[0]] = math.log1p((n - df + 0.5) / (df + 0.5))
+    return weights
+
+
+def _overlap(terms: frozenset[str], tokens: frozenset[str], weights: dict[str, float]) -> float:
+    total = sum(weights.get(t, 1.0) for t in terms)
+    if not total:
+        return 0.0
+    return sum(weights.get(t, 1.0) for t in terms if t in tokens) / total
+
+
+def gather(
+    question: str,
+    passages: Sequence[Passage],
+    index: SearchIndex,
+    embedder: Embedder,
+    max_passages: int,
+) -> Evidence:
+    """Score the quotable sentences of the top ``max_passages`` passages (one embedding call)."""
+    top = list(passages[:max_passages])
+    pages = PageLocator(index)
+    spans: list[SentenceSpan] = []
+    for p in top:
+        for s in passage_sentences(p, pages):
+            s = trim_markup(s)
+            if is_quotable(s.text):
+                spans.append(s)
+    spans = spans[:MAX_CANDIDATES]
+
+    terms = frozenset(tokenize(question))
+    special = specific_terms(question) & terms
+    weights = term_weights(question, index)
+    passage_tokens = [
+        frozenset(tokenize(f"{p.document.title} {p.chunk.heading} {p.chunk.text}")) for p in top
+    ]
+    # Evidence should sit in one place: the best single passage's share of the question, not the union.
+    coverage = max((_overlap(terms, t, weights) for t in passage_tokens), default=0.0) if terms else 0.0
+    specific_coverage = 1.0
+    if special:
+        specific_coverage = max((_overlap(special, t, {}) for t in passage_tokens), default=0.0)
+
+    vectors = embedder.embed([question, *(s.text for s in spans)])
+    qv, sv = vectors[0], vectors[1:]
+    cosines = sv @ qv if len(spans) else np.zeros(0, dtype=np.float32)
+
+    best_in_passage: dict[int, float] = {}
+    for s, c in zip(spans, cosines, strict=True):
+        best_in_passage[s.passage_rank] = max(best_in_passage.get(s.passage_rank, -1.0), float(c))
+    passage_cos = {
+        p.rank: float(p.dense_score) if p.dense_score is not None else best_in_passage.get(p.rank, 0.0)
+        for p in top
+    }
+
+    kind = answer_type(question)
+    candidates = []
+    for s, c, v in zip(spans, cosines, sv, strict=True):
+        tokens = frozenset(tokenize(s.text))
+        lexical = _overlap(terms, tokens, weights) if terms else 0.0
+        spec = _overlap(special, tokens, {}) if special else 0.0
+        score = (
+            W_SENTENCE_COS * float(c)
+            + W_PASSAGE_COS * passage_cos.get(s.passage_rank, 0.0)
+            + W_LEXICAL * lexical
+            + W_SPECIFIC * spec
+            + (W_ANSWER_TYPE if _matches_type(kind, s.text) else 0.0)
+            - RANK_PENALTY * (s.passage_rank - 1)
+        )
+        candidates.append(Candidate(s, float(c), lexical, spec, score, tokens, v))
+    candidates.sort(key=lambda c: -c.score)
+    disclaimed = any(
+        c.lexical >= DISCLAIMER_MIN_OVERLAP and _DISCLAIMER.search(c.span.text) for c in candidates[:3]
+    )
+    return Evidence(
+        candidates=candidates,
+        best_score=candidates[0].score if candidates else 0.0,
+        best_cosine=max((c.cosine for c in candidates), default=0.0),
+        passage_cosine=max(passage_cos.values(), default=0.0),
+        coverage=coverage,
+        specific_coverage=specific_coverage,
+        question_terms=terms,
+        disclaimed=disclaimed,
+    )
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 1.0
+
+
+def select(
+    candidates: Sequence[Candidate],
+    max_sentences: int,
+    relative_floor: float = 0.8,
+    duplicate_cosine: float = 0.9,
+    duplicate_jaccard: float = 0.6,
+) -> list[Candidate]:
+    """Greedy pick, best first: skip near duplicates, stop when the score falls well below the best."""
+    picked: list[Candidate] = []
+    for c in candidates:
+        if len(picked) >= max_sentences:
+            break
+        if picked and c.score < relative_floor * picked[0].score:
+            break
+        if any(
+            float(c.vector @ p.vector) > duplicate_cosine or jaccard(c.tokens, p.tokens) > duplicate_jaccard
+            for p in picked
+        ):
+            continue
+        picked.append(c)
+    return picked
