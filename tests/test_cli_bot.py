@@ -1,0 +1,145 @@
+"""``icgg search`` / ``icgg ask`` on a real index: text and JSON output, filters, batch mode, errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from bot_docs import build_bot_index
+from click.testing import CliRunner
+
+from icgg.cli import _register, cli
+from icgg.cli_bot import normalise_date
+from icgg.settings import get_settings
+
+PASSAGE_FIELDS = {"rank", "score", "doc_id", "title", "date", "doc_type", "source", "page", "text"}
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory, embedder):
+    return build_bot_index(tmp_path_factory.mktemp("bot-cli"), embedder).index_dir
+
+
+@pytest.fixture
+def run(index_dir, monkeypatch):
+    monkeypatch.setenv("ICGG_INDEX_DIR", str(index_dir))
+    monkeypatch.chdir(index_dir.parent)  # no stray .env
+    get_settings.cache_clear()
+    _register()
+
+    def invoke(*args: str):
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+    yield invoke
+    get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("value", "end", "expected"),
+    [
+        ("2016", False, "2016-01-01"),
+        ("2016", True, "2016-12-31"),
+        ("2016-02", True, "2016-02-29"),
+        ("2016-12", True, "2016-12-31"),
+        ("2016-5", False, "2016-05-01"),
+        ("2016-05-12", True, "2016-05-12"),
+    ],
+)
+def test_dates_are_normalised_to_inclusive_days(value, end, expected):
+    assert normalise_date(value, end=end) == expected
+
+
+@pytest.mark.parametrize("value", ["16", "2016-13", "2016-02-30", "May 2016", "2016/05/12"])
+def test_bad_dates_are_refused(value):
+    with pytest.raises(ValueError, match="invalid date"):
+        normalise_date(value, end=False)
+
+
+def test_search_json_has_the_documented_passage_fields(run):
+    result = run("search", "traverse in Laos", "--k", "3", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["query"] == "traverse in Laos" and data["mode"] == "hybrid"
+    assert len(data["passages"]) == 3
+    for p in data["passages"]:
+        assert set(p) >= PASSAGE_FIELDS
+        assert isinstance(p["rank"], int) and isinstance(p["page"], int) and isinstance(p["score"], float)
+    assert data["passages"][0]["title"] == "Fieldwork in Laos completes baseline sampling"
+
+
+def test_search_text_output_is_a_ranked_list_with_title_date_type_page_and_score(run):
+    result = run("search", "traverse in Laos", "--k", "2")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "1. Fieldwork in Laos completes baseline sampling"
+    assert "2017-09-29 · news · p. 1 · score" in lines[1]
+    assert any(line.startswith("2. ") for line in lines)
+
+
+def test_search_filters_by_type_date_and_mode(run):
+    out = json.loads(run("search", "laboratory", "--type", "page", "--json").output)
+    assert {p["doc_type"] for p in out["passages"]} == {"page"}
+    out = json.loads(
+        run("search", "elements", "--from", "2016", "--to", "2017-09", "--k", "5", "--json").output
+    )
+    assert out["passages"] and all("2016-01-01" <= p["date"] <= "2017-09-30" for p in out["passages"])
+    out = json.loads(run("search", "elements", "--mode", "bm25", "--json").output)
+    assert out["mode"] == "bm25"
+
+
+def test_search_by_document_id(run):
+    first = json.loads(run("search", "IGCP 259", "--k", "1", "--json").output)["passages"][0]
+    out = json.loads(run("search", "anything about mapping", "--doc", first["doc_id"], "--json").output)
+    assert {p["doc_id"] for p in out["passages"]} == {first["doc_id"]}
+
+
+def test_bad_date_is_a_one_line_error(run):
+    result = run("search", "x", "--from", "2016-13")
+    assert result.exit_code != 0
+    assert result.output.strip() == "Error: invalid date '2016-13': not a calendar date"
+
+
+def test_from_after_to_is_refused(run):
+    result = run("search", "x", "--from", "2020", "--to", "2019")
+    assert result.exit_code != 0 and "is after" in result.output
+
+
+def test_missing_index_says_how_to_build_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("ICGG_INDEX_DIR", str(tmp_path / "none"))
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    _register()
+    try:
+        result = CliRunner().invoke(cli, ["search", "anything"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "icgg ingest corpus" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_search_needs_a_query_or_a_questions_file(run):
+    result = CliRunner().invoke(cli, ["search"])
+    assert result.exit_code == 2 and "--questions" in result.output
+
+
+def test_batch_search_writes_one_json_line_per_question_and_reports_bad_lines(run, tmp_path):
+    batch = tmp_path / "questions.txt"
+    batch.write_text(
+        "traverse in Laos\n"
+        "\n"
+        '{"q": "IGCP 259", "id": "a1"}\n'
+        '{"question": "laboratory control", "id": 7}\n'
+        "{not json\n"
+        '{"text": "no question field"}\n',
+        encoding="utf-8",
+    )
+    result = run("search", "--questions", str(batch), "--k", "2")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert len(rows) == 5
+    assert rows[0]["query"] == "traverse in Laos" and len(rows[0]["passages"]) == 2
+    assert rows[1]["id"] == "a1" and rows[1]["passages"][0]["title"] == "Thirty years since IGCP 259"
+    assert rows[2]["id"] == 7
+    assert rows[3] == {"line": 5, "error": rows[3]["error"]} and "invalid JSON" in rows[3]["error"]
+    assert rows[4]["line"] == 6 and "'q' or 'question'" in rows[4]["error"]
