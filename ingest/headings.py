@@ -74,12 +74,7 @@ def is_numbered_heading(line: str) -> bool:
     number, rest = text[: m.start("rest")].strip(), m.group("rest")
     if number.isdigit() and int(number) > 30:
         return False
-    return (
-        rest[0].isupper()
-        and len(rest.split()) <= 12
-        and not re.search(r"\d{3,}", rest)
-        and not _MONTH_START.match(rest)
-    )
+    return rest[0].isupper() and len(rest.split()) <= 12 and not _MONTH_START.match(rest)
 
 
 def is_heading_line(line: str, *, sentence_case_ok: bool = False) -> bool:
