@@ -67,6 +67,14 @@ def _wanted_in_folder(path: Path) -> bool:
         return True  # let the reader report why it cannot be read
 
 
+def _links_inside(link: Path, inside: Path) -> bool:
+    """A symlink whose target lies inside ``inside``; a link loop (``a -> a``) resolves nowhere."""
+    try:
+        return link.resolve().is_relative_to(inside)
+    except (OSError, RuntimeError):  # Python 3.11 raises RuntimeError for a symlink loop
+        return False
+
+
 def _walk(folder: Path) -> list[Path]:
     found: list[Path] = []
     inside = folder.resolve()
@@ -76,7 +84,7 @@ def _walk(folder: Path) -> list[Path]:
         dirs[:] = sorted(d for d in dirs if not _is_hidden(d) and d not in SKIPPED_DIR_NAMES)
         for name in sorted(files):
             path = Path(root) / name
-            if path.is_symlink() and not path.resolve().is_relative_to(inside):
+            if path.is_symlink() and not _links_inside(path, inside):
                 continue
             if path.is_file() and _wanted_in_folder(path):
                 found.append(path)
