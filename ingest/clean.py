@@ -189,9 +189,10 @@ def clean_text(text: str) -> str:
     """Markdown or plain text → NFC text with paragraphs separated by one blank line.
 
     Soft-wrapped lines inside a paragraph are joined; headings, list items, table rows and quotes
-    stay on their own lines so that structure survives for chunking and display.
+    stay on their own lines so that structure survives for chunking and display. No de-hyphenation:
+    authors wrap source text by hand, so a line ending in "low-" continues "low-density".
     """
-    text = dehyphenate(normalize_unicode(text))
+    text = normalize_unicode(text)
     blocks: list[str] = []
     for block in re.split(r"\n[ \t]*\n", text):
         lines = [_RUNS_OF_SPACES.sub(" ", line.strip()) for line in block.split("\n")]
@@ -201,9 +202,9 @@ def clean_text(text: str) -> str:
         out: list[str] = []
         for line in lines:
             if out and not _is_structural(line) and not _is_structural(out[-1]):
-                out[-1] = f"{out[-1]} {line}"
+                out[-1] = _join_wrapped([out[-1], line])
             elif out and not _is_structural(line) and is_list_item(out[-1]):
-                out[-1] = f"{out[-1]} {line}"  # a wrapped list item continues
+                out[-1] = _join_wrapped([out[-1], line])  # a wrapped list item continues
             else:
                 out.append(line)
         # A heading glued to its paragraph by a single newline becomes its own block.

@@ -87,6 +87,10 @@ def test_reflow_separates_paragraphs_headings_and_table_rows():
     ]
 
 
+def test_clean_text_keeps_hyphens_of_hand_wrapped_compounds():
+    assert clean_text("cooperation on low-\ndensity mapping") == "cooperation on low-density mapping"
+
+
 def test_clean_text_joins_wrapped_lines_but_keeps_markdown_structure():
     raw = (
         "## Field   work\n"
