@@ -36,7 +36,8 @@ _INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
 _SPACES = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _RUNS_OF_SPACES = re.compile(r" {2,}")
-_HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])-[ \t]*\n[ \t]*(?=[a-z])")
+_HYPHEN_BREAK = re.compile(r"([^\W\d_]+)-[ \t]*\n[ \t]*(?=([a-z]\w*))")
+_HYPHENATED_WORD = re.compile(r"[^\W\d_]+-[^\W\d_]+")
 _DIGITS = re.compile(r"\d+")
 _ROMAN_PAGE = re.compile(r"^[ivxlc]{1,6}$")
 _SENTENCE_END = (".", "!", "?", ":", '."', ".”", ".)", "?”", "!”")
@@ -55,13 +56,24 @@ def normalize_unicode(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-def dehyphenate(text: str) -> str:
+def dehyphenate(text: str, compounds: frozenset[str] = frozenset()) -> str:
     """Join words split at a line end ("geo-\\nchemical" → "geochemical").
 
     Only when the next line starts in lower case: "Sino-\\nMongolian" keeps its hyphen (the line break
-    is then removed by reflowing, giving "Sino-Mongolian").
+    is then removed by reflowing, giving "Sino-Mongolian"). A compound the document also writes with
+    a hyphen elsewhere (``compounds``, lower case, e.g. "low-density") keeps its hyphen too.
     """
-    return _HYPHEN_BREAK.sub("", text)
+
+    def join(m: re.Match[str]) -> str:
+        head, tail = m.group(1), m.group(2)
+        return f"{head}-" if f"{head}-{tail}".lower() in compounds else head
+
+    return _HYPHEN_BREAK.sub(join, text)
+
+
+def hyphenated_compounds(texts: Sequence[str]) -> frozenset[str]:
+    """Hyphenated words written within a line anywhere in ``texts`` (lower case)."""
+    return frozenset(m.group().lower() for text in texts for m in _HYPHENATED_WORD.finditer(text))
 
 
 def _running_key(line: str) -> str:
@@ -172,9 +184,10 @@ def clean_pdf_pages(raw_pages: Sequence[str]) -> list[str]:
     """Extracted PDF page texts → cleaned page texts (same count, same order)."""
     split = [normalize_unicode(page).split("\n") for page in raw_pages]
     split = remove_running_lines([[line.strip() for line in lines] for lines in split])
+    compounds = hyphenated_compounds(["\n".join(lines) for lines in split])
     cleaned = []
     for lines in split:
-        text = dehyphenate("\n".join(lines))
+        text = dehyphenate("\n".join(lines), compounds)
         cleaned.append(reflow_pdf_lines(text.split("\n")))
     return cleaned
 

@@ -28,6 +28,11 @@ def test_words_split_at_line_end_are_joined_when_the_next_line_starts_lowercase(
     assert dehyphenate("years 1990-\n2000") == "years 1990-\n2000"
 
 
+def test_compounds_hyphenated_elsewhere_in_the_document_keep_their_hyphen():
+    pages = ["A low-density survey of Laos.", "The low-\ndensity sampling and the geo-\nchemical maps."]
+    assert clean_pdf_pages(pages)[1] == "The low-density sampling and the geochemical maps."
+
+
 def test_reflow_joins_soft_wraps_and_keeps_real_hyphens():
     page = "The Sino-\nMongolian cooperation began in\n2014 with a pilot survey."
     assert clean_pdf_pages([page]) == ["The Sino-Mongolian cooperation began in 2014 with a pilot survey."]
