@@ -40,6 +40,10 @@ STOPWORDS = frozenset(
 )
 
 _local = threading.local()
+# word -> term ("" for a stop word). Words repeat heavily across chunks, so the regex test and the
+# stemmer run once per distinct word; dict reads and writes are atomic under the GIL.
+_TERMS: dict[str, str] = {}
+_TERMS_MAX = 500_000
 
 
 def _stemmer():
@@ -52,25 +56,32 @@ def _stemmer():
     return stemmer
 
 
+def _term(word: str) -> str:
+    if _HAS_DIGIT.search(word):
+        term = word
+    elif word in STOPWORDS or word == "_":
+        term = ""
+    else:
+        term = _stemmer().stemWord(word)
+    if len(_TERMS) >= _TERMS_MAX:
+        _TERMS.clear()
+    _TERMS[word] = term
+    return term
+
+
 def tokenize(text: str) -> list[str]:
     """NFKC-lowercased ``\\w+`` tokens, English stop words dropped, words stemmed.
 
     Tokens containing a digit ("259", "km2", "2021") are kept exactly as written, so programme numbers
     and codes match literally; letter-only tokens ("igcp", "geochemical") are stemmed.
     """
-    words = _WORD.findall(unicodedata.normalize("NFKC", text).lower())
-    out: list[str] = []
-    to_stem: list[int] = []
-    for w in words:
-        if _HAS_DIGIT.search(w):
-            out.append(w)
-        elif w not in STOPWORDS and w != "_":
-            to_stem.append(len(out))
-            out.append(w)
-    if to_stem:
-        stems = _stemmer().stemWords([out[i] for i in to_stem])
-        for i, s in zip(to_stem, stems, strict=True):
-            out[i] = s
+    out = []
+    for word in _WORD.findall(unicodedata.normalize("NFKC", text).lower()):
+        term = _TERMS.get(word)
+        if term is None:
+            term = _term(word)
+        if term:
+            out.append(term)
     return out
 
 
@@ -93,28 +104,27 @@ class BM25Index:
 
     @classmethod
     def from_tokens(cls, token_lists: Sequence[Sequence[str]], k1: float = K1, b: float = B) -> BM25Index:
+        """Vectorised build: term ids for all tokens at once, tf by counting (row, term) pairs."""
         vocab: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        tfs: list[int] = []
-        lengths = np.zeros(len(token_lists), dtype=np.float64)
-        for r, toks in enumerate(token_lists):
-            lengths[r] = len(toks)
-            for term, tf in Counter(toks).items():
-                rows.append(r)
-                cols.append(vocab.setdefault(term, len(vocab)))
-                tfs.append(tf)
         n_docs = len(token_lists)
-        avgdl = float(lengths.mean()) if n_docs and lengths.sum() else 1.0
-        row_arr = np.asarray(rows, dtype=np.int64)
-        col_arr = np.asarray(cols, dtype=np.int64)
-        tf_arr = np.asarray(tfs, dtype=np.float64)
-        df = np.bincount(col_arr, minlength=len(vocab)).astype(np.float64)
+        lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=n_docs)
+        total = int(lengths.sum())
+        setdefault = vocab.setdefault
+        term_ids = np.fromiter(
+            (setdefault(t, len(vocab)) for toks in token_lists for t in toks), dtype=np.int64, count=total
+        )
+        n_terms = len(vocab)
+        doc_ids = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+        pairs, tf = np.unique(doc_ids * max(n_terms, 1) + term_ids, return_counts=True)
+        row_arr, col_arr = np.divmod(pairs, max(n_terms, 1))
+        tf_arr = tf.astype(np.float64)
+        avgdl = float(lengths.mean()) if total else 1.0
+        df = np.bincount(col_arr, minlength=n_terms).astype(np.float64)
         idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))  # Lucene's always-positive idf
-        norm = k1 * (1.0 - b + b * lengths[row_arr] / avgdl) if len(row_arr) else np.zeros(0)
+        norm = k1 * (1.0 - b + b * lengths[row_arr] / avgdl)
         w = idf[col_arr] * tf_arr * (k1 + 1.0) / (tf_arr + norm)
         weights = sp.csc_matrix(
-            (w.astype(np.float32), (row_arr, col_arr)), shape=(n_docs, len(vocab)), dtype=np.float32
+            (w.astype(np.float32), (row_arr, col_arr)), shape=(n_docs, n_terms), dtype=np.float32
         )
         weights.sort_indices()
         params = {"k1": k1, "b": b, "avgdl": avgdl, "n_docs": n_docs, "variant": "okapi-lucene-idf"}

@@ -64,6 +64,9 @@ class LocalIndex:
         self._by_id = {d.doc_id: i for i, d in enumerate(self._documents)}
         self._chunks: list[ChunkRecord] = store.chunks
         self._pages = {(p.doc_id, p.page): (p.label, p.text) for p in store.pages}
+        self._pages_by_doc: dict[str, list[tuple[int, str | None, str]]] = {}
+        for p in store.pages:
+            self._pages_by_doc.setdefault(p.doc_id, []).append((p.page, p.label, p.text))
         self.n_pages = len(store.pages)
         self._row_doc = np.fromiter(
             (self._by_id[c.doc_id] for c in self._chunks), np.int64, len(self._chunks)
@@ -97,8 +100,7 @@ class LocalIndex:
 
     def pages_of(self, doc_id: str) -> list[tuple[int, str | None, str]]:
         """(page, label, text) of every page of a document, in page order."""
-        doc_pages = [(p, lt) for (d, p), lt in self._pages.items() if d == doc_id]
-        return [(p, label, text) for p, (label, text) in sorted(doc_pages)]
+        return sorted(self._pages_by_doc.get(doc_id, []))
 
     def page_text(self, doc_id: str, page: int) -> str:
         try:
