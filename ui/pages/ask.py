@@ -36,11 +36,7 @@ def render() -> None:
         return
     messages: list[dict[str, Any]] = st.session_state.setdefault(MESSAGES, [])
 
-    if messages:
-        st.button(
-            "Clear conversation", icon=":material/delete_sweep:", on_click=messages.clear, key="ask-clear"
-        )
-    else:
+    if not messages:
         st.caption(
             "Answers quote the centre's reports and news items word for word, with numbered sources. "
             "If the documents do not say, the assistant tells you so."
@@ -60,6 +56,10 @@ def render() -> None:
     if question:
         starters.empty()
         _answer(question.strip(), messages, assistant)
+    if messages:  # below the last answer, so it appears as soon as there is something to clear
+        st.button(
+            "Clear conversation", icon=":material/delete_sweep:", on_click=messages.clear, key="ask-clear"
+        )
 
 
 def _render_message(message: dict[str, Any], assistant, key: str) -> None:

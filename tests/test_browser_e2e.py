@@ -1,0 +1,199 @@
+"""End to end in a real browser: ``streamlit run`` in a subprocess, driven by Debian's headless Chromium.
+
+Never downloads a browser: Playwright launches the system ``chromium``. Locally a missing chromium skips
+these tests; in CI (``ICGG_REQUIRE_BROWSER=1``) it fails them. Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ANSWER_TIMEOUT_MS = 180_000
+QUESTION = "When was the agreement establishing ICGG signed?"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        message = "Debian's chromium is not installed (apt-get install chromium)"
+        if os.environ.get("ICGG_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(request, tmp_path_factory):
+    """A running ``streamlit run streamlit_app.py`` on the session's corpus index; killed afterwards."""
+    _chromium()
+    index = request.getfixturevalue("app_index")
+    port = _free_port()
+    logs = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = {
+        **os.environ,
+        "ICGG_INDEX_DIR": str(index.index_dir),
+        "ICGG_UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+    }
+    cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
+    with logs.open("wb") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                        if resp.status == 200:
+                            break
+                except OSError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"streamlit did not start:\n{logs.read_text(errors='replace')[-3000:]}")
+                time.sleep(0.5)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def app_index(corpus_index):
+    """The session's read-only index of the shipped corpus (``corpus_index`` in conftest)."""
+    return corpus_index
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _ask(page, question: str) -> None:
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    box.fill(question)
+    box.press("Enter")
+
+
+def _wait_until_idle(page) -> None:
+    """Wait for the script run to end (Streamlit's running indicator disappears)."""
+    page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=ANSWER_TIMEOUT_MS)
+
+
+def test_question_streams_an_answer_whose_source_card_opens_the_passage(app_url, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(app_url)
+    _ask(page, QUESTION)
+    assistant = page.get_by_test_id("stChatMessage").nth(1)
+    card = assistant.get_by_test_id("stExpander").first
+    card.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert "2016" in assistant.inner_text()
+    assert "[1]" in card.locator("summary").inner_text()
+    card.locator("summary").click()
+    details = card.get_by_test_id("stExpanderDetails")
+    details.wait_for()
+    # The cited sentence is highlighted inside the passage it came from.
+    highlighted = details.locator(".stMarkdownColoredBackground").first
+    assert len(highlighted.inner_text().strip()) > 20
+    assert highlighted.inner_text().strip() in details.inner_text()
+    _wait_until_idle(page)
+    page.screenshot(path=ARTIFACTS / "ask-answer-desktop.png", full_page=True)
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_a_cited_pdf_opens_at_the_cited_page(app_url, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(app_url)
+    _ask(page, "What were the objectives of the first six-year plan of ICGG?")
+    assistant = page.get_by_test_id("stChatMessage").nth(1)
+    assistant.get_by_test_id("stExpander").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    report_card = assistant.get_by_test_id("stExpander").filter(has_text="Report").first
+    report_card.locator("summary").click()
+    link = report_card.locator("a[href*='app/static/docs/']").first
+    link.wait_for()
+    href = link.get_attribute("href")
+    label = report_card.locator("summary").inner_text()
+    page_no = href.rsplit("#page=", 1)[1]
+    assert f"p. {page_no}" in label or f"sheet {page_no}" in label
+    response = page.request.get(f"{app_url}/{href.split('#')[0].lstrip('/')}")
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.body()[:5] == b"%PDF-"
+
+
+def test_phone_width_renders_the_chat_without_horizontal_scrolling(app_url, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(app_url)
+    starter = page.get_by_role("button", name="What is the Mapping the Chemical Earth programme?")
+    starter.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    _wait_until_idle(page)
+    page.screenshot(path=ARTIFACTS / "ask-empty-phone.png", full_page=True)
+    starter.click()
+    page.get_by_test_id("stChatMessage").nth(1).get_by_test_id("stExpander").first.wait_for(
+        timeout=ANSWER_TIMEOUT_MS
+    )
+    box = page.get_by_test_id("stChatInput").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    _wait_until_idle(page)
+    page.screenshot(path=ARTIFACTS / "ask-answer-phone.png", full_page=True)
+    assert page.get_by_test_id("stException").count() == 0
+    context.close()
+
+
+def test_search_page_shows_results_table_and_timeline(app_url, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(f"{app_url}/search")
+    query = page.get_by_role("textbox", name="Search")
+    query.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    query.fill("training course")
+    query.press("Enter")
+    page.get_by_text("passages from").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    _wait_until_idle(page)
+    page.screenshot(path=ARTIFACTS / "search-results.png", full_page=True)
+    assert page.get_by_test_id("stException").count() == 0
