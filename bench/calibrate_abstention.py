@@ -41,6 +41,9 @@ class Row:
 
 
 def load_eval(path: Path) -> list[tuple[str, bool]]:
+    """(standalone question, answerable) per line; follow-ups are resolved against their history."""
+    from bot.followup import resolve_followup
+
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
@@ -51,6 +54,8 @@ def load_eval(path: Path) -> list[tuple[str, bool]]:
             answerable = bool(obj["answerable"])
         else:
             answerable = not bool(obj.get("unanswerable", False))
+        if obj.get("history"):
+            q = resolve_followup(q, [tuple(turn) for turn in obj["history"]])
         rows.append((q, answerable))
     return rows
 

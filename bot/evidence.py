@@ -135,6 +135,8 @@ def is_quotable(text: str) -> bool:
     """A full sentence worth quoting: not a heading, table row, caption fragment or a few words."""
     if len(text) < MIN_CHARS or len(text.split()) < MIN_WORDS:
         return False
+    if text[0].islower() or text[0] in ",;:)]":
+        return False  # the tail of a sentence cut by a page break or a chunk boundary
     if "|" in text or text.rstrip().endswith(":"):
         return False
     letters = sum(c.isalpha() for c in text)

@@ -19,6 +19,12 @@ _CONTINUATION = re.compile(
     r"^\s*(and|also|but|so|then|plus)\b[\s,]*|^\s*(and\s+)?(what|how)\s+about\b\s*", re.I
 )
 _PRONOUN = re.compile(r"\b(it|its|they|them|their|this|that|these|those|he|him|his|she|her|there)\b", re.I)
+_PERSONAL = re.compile(r"\b(it|its|they|them|their|he|him|his|she|her|there)\b", re.I)
+_ASKS = re.compile(
+    r"\b(what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|has|have|had|can|could|"
+    r"will|would)\b",
+    re.I,
+)
 _SUBJECT_PRONOUN = re.compile(r"\b(it|they|this|that|these|those|he|she|them|him)\b", re.I)
 _POSSESSIVE = re.compile(r"\b(its|their|his|her)\b", re.I)
 _THERE = re.compile(r"\bthere\b", re.I)
@@ -41,6 +47,7 @@ _TRAILING_VERB = re.compile(
 _NAME = re.compile(r"\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*|[A-Z]{2,}\w*(?:\s+\d+)?)\b")
 _FIRST_WORD = re.compile(r"^\s*\S+")
 SHORT_WORDS = 4
+MAX_PRONOUN_FOLLOWUP_WORDS = 8
 
 
 def _names(text: str) -> list[str]:
@@ -56,13 +63,28 @@ def previous_user_question(history: History) -> str | None:
     return None
 
 
-def subject_of(question: str) -> str:
-    """The noun phrase a question is about: "What is the GRN?" -> "the GRN"."""
+def subject_of(question: str) -> str | None:
+    """The noun phrase a question is about, when its shape makes that clear, else None.
+
+    "What is the GRN?" -> "the GRN"; "When was ICGG founded?" -> "ICGG"; "Tell me about X." -> "X".
+    "Which project did Yao launch?" -> None: "it" there means the answer, not a phrase of the question.
+    """
     q = question.strip().rstrip("?.! ")
     m = _WH_HEAD.match(q)
-    subject = q[m.end() :] if m else q
-    subject = _TRAILING_VERB.sub("", subject).strip()
-    return subject or q
+    if not m:
+        return None
+    rest = q[m.end() :]
+    if _DEFINITION.match(q) or re.match(
+        r"^\s*(tell me about|describe|explain|what do you know about)\b", q, re.I
+    ):
+        subject = rest
+    else:
+        cut = _TRAILING_VERB.search(rest)
+        if not cut or re.match(r"^\s*(which|what)\s+\w+\s+(did|does|do)\b", q, re.I):
+            return None
+        subject = rest[: cut.start()]
+    subject = subject.strip()
+    return subject if subject and len(subject.split()) <= 12 else None
 
 
 def looks_like_followup(question: str) -> bool:
@@ -70,6 +92,8 @@ def looks_like_followup(question: str) -> bool:
     q = question.strip()
     if _CONTINUATION.match(q):
         return True
+    if _PERSONAL.search(q) and len(q.split()) <= MAX_PRONOUN_FOLLOWUP_WORDS:
+        return True  # "Which African countries reported there?": a name of its own, still a back-reference
     if _names(q):
         return False
     if _PRONOUN.search(q):
@@ -91,7 +115,7 @@ def resolve_followup(question: str, history: History) -> str:
     if not body:
         return question
 
-    if not _QUESTION_WORD.match(body):
+    if not _ASKS.search(body):
         # A bare phrase: "what about Laos?" swaps the previous question's last name for the new one;
         # "and the budget?" asks the previous question again about an attribute of its subject.
         names_before = _names(previous)
@@ -102,6 +126,8 @@ def resolve_followup(question: str, history: History) -> str:
             head, _, tail = previous.rpartition(old)
             return f"{head}{body}{tail}"
         owner = _POSSESSIVE.sub("", body).strip()
+        if subject is None:
+            return f"{_capitalise(body)}? (follow-up to: {previous})"
         m = _WH_HEAD.match(previous.strip())
         opener = previous.strip()[: m.end()].strip() if m else "What is"
         if _POSSESSIVE.search(body) or owner.lower().startswith(("the ", "a ", "an ")) or owner.islower():
@@ -109,10 +135,18 @@ def resolve_followup(question: str, history: History) -> str:
             return f"{_capitalise(opener)} {owner} of {subject}?"
         return f"{_capitalise(opener)} {body}?"
 
+    if subject is None:
+        return f"{_capitalise(body)}? (follow-up to: {previous})"
     if _SUBJECT_PRONOUN.search(body):
         rewritten = _SUBJECT_PRONOUN.sub(subject, body, count=1)
     elif _POSSESSIVE.search(body):
-        rewritten = _POSSESSIVE.sub(f"{subject}'" if subject.endswith("s") else f"{subject}'s", body, count=1)
+        if len(subject.split()) <= 3:  # "its land cells" -> "the GRN's land cells"
+            owner = f"{subject}'" if subject.endswith("s") else f"{subject}'s"
+            rewritten = _POSSESSIVE.sub(owner, body, count=1)
+        else:  # "his deputy" -> "the deputy of ICGG's Director when the centre opened"
+            rewritten = re.sub(
+                r"\b(its|their|his|her)\s+(\w+)", rf"the \2 of {subject}", body, count=1, flags=re.I
+            )
     elif _THERE.search(body):
         rewritten = _THERE.sub(f"at {subject}", body, count=1)
     else:

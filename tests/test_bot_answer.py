@@ -1,0 +1,197 @@
+"""The extractive answerer over a real index built from small real documents with the real model."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.answer import ExtractiveAnswerer, cite_inline, make_answerer
+from bot.evidence import answer_type, is_quotable, specific_terms
+from bot.sentences import split_sentences
+from bot.types import ABSTAIN_TEXT, Answer
+from tests.answer_docs import REPRINTED, build_answer_index
+
+_CITED_SENTENCE = re.compile(r"[^.!?]*?\[\d+\][.!?]?")
+
+
+@pytest.fixture(scope="module")
+def answer_index(tmp_path_factory, embedder):
+    from index.reader import open_index
+
+    settings = build_answer_index(tmp_path_factory.mktemp("answer"), embedder)
+    return settings, open_index(settings, expected_model=embedder.model_name)
+
+
+@pytest.fixture(scope="module")
+def assistant(answer_index, embedder):
+    from bot.api import Assistant
+
+    settings, index = answer_index
+    return Assistant(settings, embedder, index)
+
+
+def ask(assistant, question: str) -> Answer:
+    return assistant.ask(question)
+
+
+def answer_sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in split_sentences(text)]
+
+
+def assert_well_cited(answer: Answer, index) -> None:
+    assert not answer.abstained
+    numbers = {c.n for c in answer.citations}
+    assert numbers == set(range(1, len(answer.citations) + 1))
+    for sentence in answer_sentences(answer.text):
+        cited = {int(n) for n in re.findall(r"\[(\d+)\]", sentence)}
+        assert cited and cited <= numbers, f"uncited sentence: {sentence!r}"
+    for c in answer.citations:
+        assert c.quote in index.page_text(c.doc_id, c.page), (c.doc_id, c.page, c.quote)
+        assert c.title == index.document(c.doc_id).title
+        assert c.date == index.document(c.doc_id).date
+
+
+def test_every_answer_sentence_carries_a_citation_whose_quote_is_on_its_page(assistant):
+    answer = ask(assistant, "When was the geochemistry centre inaugurated in Langfang?")
+    assert_well_cited(answer, assistant.index)
+    assert "12 May 2016" in answer.text
+    assert answer.citations[0].doc_id == answer.passages[answer.citations[0].passage_rank - 1].document.doc_id
+
+
+def test_answer_has_between_one_and_the_configured_number_of_sentences(assistant):
+    for question in (
+        "What does the Global Geochemical Reference Network divide the Earth into?",
+        "How many elements did the national survey analyse?",
+        "Who presented the Chemical Earth programme at the ceremony?",
+    ):
+        answer = ask(assistant, question)
+        assert_well_cited(answer, assistant.index)
+        assert 1 <= len(answer.citations) <= assistant.settings.answer_max_sentences
+
+
+def test_answer_sentence_count_follows_the_setting(answer_index, embedder, assistant):
+    settings, index = answer_index
+    one = ExtractiveAnswerer(settings.model_copy(update={"answer_max_sentences": 1}), embedder)
+    question = "What does the Global Geochemical Reference Network do with its samples?"
+    passages = assistant.search(question, k=5)
+    answer = one.answer(question, passages, index)
+    assert len(answer.citations) == 1 and len(answer_sentences(answer.text)) == 1
+
+
+def test_a_reprinted_sentence_is_quoted_once(assistant):
+    answer = ask(assistant, "How large are the cells of the Global Geochemical Reference Network?")
+    assert_well_cited(answer, assistant.index)
+    reprints = [c for c in answer.citations if c.quote.startswith(REPRINTED[:60])]
+    assert len(reprints) == 1, [c.quote for c in answer.citations]
+
+
+def test_off_topic_question_abstains_keeping_passages_and_nearest_documents(assistant):
+    answer = ask(assistant, "What is a good recipe for apple pie with cinnamon?")
+    assert answer.abstained
+    assert answer.text == ABSTAIN_TEXT
+    assert answer.citations == []
+    assert answer.passages, "passages are kept so the reader can look for themselves"
+    doc_ids = [d.doc_id for d in answer.nearest_documents]
+    assert doc_ids and len(doc_ids) == len(set(doc_ids))
+    assert doc_ids[0] == answer.passages[0].document.doc_id
+
+
+def test_no_passages_means_abstention(answer_index, embedder):
+    settings, index = answer_index
+    answer = ExtractiveAnswerer(settings, embedder).answer("Anything?", [], index)
+    assert answer.abstained and answer.nearest_documents == []
+
+
+def test_quotes_never_straddle_a_page_break_of_a_pdf(assistant):
+    answer = ask(assistant, "Which provinces and regions did the national survey cover during the year?")
+    for c in answer.citations:
+        assert c.quote in assistant.index.page_text(c.doc_id, c.page)
+        assert c.quote[0].isupper(), f"a fragment cut by the page break was quoted: {c.quote!r}"
+    report = [p for p in answer.passages if p.document.title == "Annual Survey Report"]
+    assert report, "the report is retrieved, so its sentences were considered"
+
+
+def test_a_quote_that_is_not_on_its_page_is_never_emitted(answer_index, embedder, assistant):
+    """If the stored page text disagrees with the chunk, the sentence is dropped, not cited."""
+    settings, index = answer_index
+
+    class ShiftedPages:
+        def __init__(self, inner):
+            self._inner = inner
+
+        def __getattr__(self, name):
+            return getattr(self._inner, name)
+
+        def __len__(self):
+            return len(self._inner)
+
+        def page_text(self, doc_id, page):
+            return self._inner.page_text(doc_id, page).replace("12 May 2016", "12 May 2017")
+
+    question = "When was the geochemistry centre inaugurated in Langfang?"
+    passages = assistant.search(question, k=5)
+    answer = ExtractiveAnswerer(settings, embedder).answer(question, passages, ShiftedPages(index))
+    assert "12 May 2016" not in answer.text
+    for c in answer.citations:
+        assert c.quote in ShiftedPages(index).page_text(c.doc_id, c.page)
+
+
+def test_stream_yields_text_deltas_then_the_same_answer(answer_index, embedder, assistant):
+    settings, index = answer_index
+    question = "How many geologists from Laos completed the course?"
+    passages = assistant.search(question, k=5)
+    items = list(ExtractiveAnswerer(settings, embedder).stream(question, passages, index))
+    *deltas, final = items
+    assert isinstance(final, Answer) and all(isinstance(d, str) for d in deltas)
+    assert "".join(deltas) == final.text
+    assert "Fourteen" in final.text
+
+
+def test_make_answerer_is_extractive_without_an_llm_backend(settings, embedder):
+    assert isinstance(make_answerer(settings, embedder), ExtractiveAnswerer)
+
+
+def test_citation_json_has_the_fields_the_cli_prints(assistant):
+    answer = ask(assistant, "When was the geochemistry centre inaugurated in Langfang?")
+    data = answer.to_json()
+    assert set(data["citations"][0]) >= {"n", "doc_id", "title", "date", "page", "source", "quote"}
+
+
+# --- pieces ------------------------------------------------------------------------------------------
+def test_sentence_splitter_keeps_abbreviations_initials_and_decimals_inside_sentences():
+    text = (
+        "Dr. Wang met D. B. Smith in Langfang. The rate was 3.5 per cent, e.g. in soils.\n\n# Heading\nNext."
+    )
+    assert [text[a:b] for a, b in split_sentences(text)] == [
+        "Dr. Wang met D. B. Smith in Langfang.",
+        "The rate was 3.5 per cent, e.g. in soils.",
+        "# Heading",
+        "Next.",
+    ]
+
+
+def test_sentence_offsets_point_into_the_text():
+    text = "  First sentence here.  Second one follows!\nThird line without end"
+    for a, b in split_sentences(text):
+        assert text[a:b] == text[a:b].strip() and text[a:b]
+
+
+def test_headings_table_rows_and_fragments_are_not_quotable():
+    assert not is_quotable("Global Geochemical Reference Network")
+    assert not is_quotable("| 2016 | 76 elements | 25 per cent |")
+    assert not is_quotable("Too short.")
+    assert not is_quotable("twelve provinces in the south as well as the north.")
+    assert is_quotable("The centre was inaugurated in Langfang on 12 May 2016.")
+
+
+def test_citation_marker_goes_before_the_final_full_stop():
+    assert cite_inline("It opened\nin 2016.", 2) == "It opened in 2016 [2]."
+    assert cite_inline("No full stop", 1) == "No full stop [1]"
+
+
+def test_answer_type_and_specific_terms_are_read_from_the_question():
+    assert answer_type("When did IGCP 259 start?") == "date"
+    assert answer_type("How many cells are there?") == "number"
+    assert answer_type("Who chaired the board?") == "person"
+    assert specific_terms("When did IGCP 259 start in China?") == {"igcp", "259", "china"}
