@@ -57,10 +57,20 @@ def _is_garbled(text: str) -> bool:
     return bad / len(chars) > GARBLED_SHARE
 
 
+_EAST_ASIAN = dict.fromkeys(("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "IDEOGRAPHIC", "HALFWIDTH"), "CJK")
+
+
+def _few_scripts(line: str) -> bool:
+    """Letters from at most two scripts ("LATIN", "CJK"...): a title mixing Greek, Cyrillic and N'Ko
+    letters is a font without a Unicode mapping, not a title."""
+    scripts = {unicodedata.name(c, "?").split(" ")[0] for c in line if c.isalpha()}
+    return len({_EAST_ASIAN.get(script, script) for script in scripts}) <= 2
+
+
 def _title_from_text(first_page: str) -> str | None:
     for line in first_page.split("\n")[:12]:
         line = line.strip()
-        readable = 3 <= len(line) <= 150 and sum(c.isalpha() for c in line) >= 3
+        readable = 3 <= len(line) <= 150 and sum(c.isalpha() for c in line) >= 3 and _few_scripts(line)
         if readable and (is_heading_line(line) or len(line.split()) <= 15):
             return heading_text(line)
     return None
