@@ -161,6 +161,13 @@ def test_a_cited_pdf_opens_at_the_cited_page(app_url, browser):
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.body()[:5] == b"%PDF-"
+    # The same page can also be read inside the app, cited sentence highlighted.
+    report_card.get_by_role("button", name=f"Read page {page_no} here").click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for(timeout=30_000)
+    assert f"page {page_no} of" in dialog.inner_text()
+    dialog.locator(".stMarkdownColoredBackground").first.wait_for()
+    page.screenshot(path=ARTIFACTS / "ask-source-page-dialog.png")
 
 
 def test_phone_width_renders_the_chat_without_horizontal_scrolling(app_url, browser):
