@@ -8,6 +8,7 @@ import pytest
 from bot_docs import build_bot_index, news_text
 
 from bot.api import Assistant
+from bot.types import Answer
 from index.builder import ingest_paths
 from index.errors import IndexNotFoundError
 from index.store import Filters
@@ -133,3 +134,33 @@ def test_concurrent_searches_during_refresh_always_see_a_whole_generation(tmp_pa
         for t in threads:
             t.join()
     assert not errors, errors
+
+
+# --- asking (the answerer is bot-answer's; these check the API's part) --------------------------
+def test_ask_returns_a_cited_answer_tagged_with_the_generation(assistant):
+    answer = assistant.ask("How long was the traverse along which samples were collected in Laos?")
+    assert isinstance(answer, Answer)
+    assert answer.generation == assistant.generation
+    assert not answer.abstained
+    assert "160 km" in answer.text
+    assert answer.passages and answer.passages[0].rank == 1
+    for c in answer.citations:
+        assert c.quote in assistant.page_text(c.doc_id, c.page)
+
+
+def test_ask_stream_yields_text_then_the_same_answer(assistant):
+    items = list(
+        assistant.ask_stream("How long was the traverse along which samples were collected in Laos?")
+    )
+    *deltas, final = items
+    assert isinstance(final, Answer) and final.generation == assistant.generation
+    assert deltas and all(isinstance(d, str) for d in deltas)
+    assert "".join(deltas).strip() == final.text.strip()
+
+
+def test_ask_resolves_a_follow_up_with_the_history(assistant):
+    history = [("user", "Tell me about the fieldwork in Laos."),
+               ("assistant", "Geologists from Laos and China completed a joint field season.")]  # fmt: skip
+    answer = assistant.ask("How long was the traverse?", history=history)
+    assert answer.question == "How long was the traverse?"
+    assert answer.passages[0].document.title == "Fieldwork in Laos completes baseline sampling"

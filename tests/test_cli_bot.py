@@ -143,3 +143,57 @@ def test_batch_search_writes_one_json_line_per_question_and_reports_bad_lines(ru
     assert rows[2]["id"] == 7
     assert rows[3] == {"line": 5, "error": rows[3]["error"]} and "invalid JSON" in rows[3]["error"]
     assert rows[4]["line"] == 6 and "'q' or 'question'" in rows[4]["error"]
+
+
+ANSWER_FIELDS = {"answer", "abstained", "citations", "passages"}
+CITATION_FIELDS = {"n", "doc_id", "title", "date", "page", "source", "quote"}
+LAOS_QUESTION = "How long was the traverse along which samples were collected in Laos?"
+
+
+def test_ask_json_has_the_documented_answer_citation_and_passage_fields(run):
+    result = run("ask", LAOS_QUESTION, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) >= ANSWER_FIELDS
+    assert data["abstained"] is False and "160 km" in data["answer"]
+    assert data["citations"]
+    for c in data["citations"]:
+        assert set(c) >= CITATION_FIELDS
+        assert isinstance(c["n"], int) and isinstance(c["page"], int) and c["quote"]
+    for p in data["passages"]:
+        assert set(p) >= PASSAGE_FIELDS
+
+
+def test_ask_text_output_shows_the_answer_and_its_sources(run):
+    result = run("ask", LAOS_QUESTION)
+    assert result.exit_code == 0, result.output
+    assert "160 km" in result.output
+    assert (
+        "Sources:" in result.output and "[1] Fieldwork in Laos completes baseline sampling" in result.output
+    )
+
+
+def test_ask_refuses_an_empty_question_in_one_line(run):
+    result = run("ask", "  ")
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: question is empty: type a question about ICGG's documents"
+
+
+def test_batch_ask_answers_each_line_and_turns_bad_ones_into_error_objects(run, tmp_path):
+    batch = tmp_path / "qa.jsonl"
+    history = [["user", "Tell me about the fieldwork in Laos."], ["assistant", "ok"]]
+    lines = [
+        json.dumps({"q": LAOS_QUESTION, "id": "laos"}),
+        json.dumps({"question": "x" * 5000, "id": "long"}),
+        json.dumps({"question": "How long was the traverse?", "id": "f", "history": history}),
+        json.dumps({"id": "no-question"}),
+    ]
+    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run("ask", "--questions", str(batch))
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [r.get("id") for r in rows] == ["laos", "long", "f", None]  # a line without a question has no id
+    assert rows[0]["abstained"] is False and set(rows[0]) >= ANSWER_FIELDS
+    assert rows[1]["error"].startswith("question too long (5000 chars; limit")
+    assert rows[2]["passages"][0]["title"] == "Fieldwork in Laos completes baseline sampling"
+    assert rows[3]["line"] == 4 and "error" in rows[3]
