@@ -61,6 +61,7 @@ def pdf_page_url(
         source = allowed_source(path, settings)
         if source is None:
             return None
+        tmp = None
         try:
             static_dir.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=static_dir, prefix=".tmp-", suffix=".pdf")
@@ -69,6 +70,8 @@ def pdf_page_url(
             os.replace(tmp, target)
         except OSError:
             log.warning("cannot publish %s for viewing", source, exc_info=True)
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
             return None
     return f"{STATIC_URL}/{name}#page={max(1, int(page))}"
 
