@@ -18,7 +18,8 @@ Eval set format (JSONL, one object per line; ``tests/eval/qa.jsonl`` by default)
 Metrics (document level: a retrieved passage is a hit when it comes from a gold document; a document
 counts once, at the rank of its first passage):
 
-- recall@k: share of a question's gold documents among the documents of the top k passages;
+- recall@k: 1 when a passage from any gold document is among the top k, else 0 (``gold_docs`` lists
+  every document that states the answer, so finding one of them is what answering needs);
 - MRR@10: 1 / rank of the first gold passage; nDCG@10 with binary gains over distinct documents;
 - abstention precision/recall: "abstained" is the positive class, unanswerable questions the truth;
 - key-fact coverage: mean over answered answerable questions of the share of key facts covered;
@@ -95,6 +96,11 @@ def recall_at_k(ranked_docs: Sequence[str], gold: set[str], k: int) -> float:
     if not gold:
         return 0.0
     return len(set(ranked_docs[:k]) & gold) / len(gold)
+
+
+def hit_at_k(ranked_docs: Sequence[str], gold: set[str], k: int) -> float:
+    """1.0 when any of the top ``k`` passages comes from a gold document."""
+    return 1.0 if set(ranked_docs[:k]) & gold else 0.0
 
 
 def mrr_at_k(ranked_docs: Sequence[str], gold: set[str], k: int = 10) -> float:
@@ -212,9 +218,9 @@ def evaluate(assistant, items: Sequence[EvalItem], modes: Sequence[str] = MODES)
             gold = gold_doc_ids(index, item.gold_docs)
             row: dict[str, Any] = {"id": item.id, "kind": item.kind}
             if item.answerable and gold:
-                r1.append(recall_at_k(ranked, gold, 1))
-                r5.append(recall_at_k(ranked, gold, 5))
-                r10.append(recall_at_k(ranked, gold, 10))
+                r1.append(hit_at_k(ranked, gold, 1))
+                r5.append(hit_at_k(ranked, gold, 5))
+                r10.append(hit_at_k(ranked, gold, 10))
                 mrr.append(mrr_at_k(ranked, gold, 10))
                 ndcg.append(ndcg_at_k(ranked, gold, 10))
                 row.update(recall10=r10[-1], mrr10=mrr[-1])

@@ -9,6 +9,7 @@ import pytest
 
 from bot.evaluate import (
     abstention_precision_recall,
+    hit_at_k,
     key_fact_coverage,
     load_eval_set,
     mrr_at_k,
@@ -24,6 +25,12 @@ def test_recall_at_k_is_the_share_of_gold_documents_retrieved():
     assert recall_at_k(ranked, {"a", "b"}, 3) == 1.0
     assert recall_at_k(ranked, {"z"}, 5) == 0.0
     assert recall_at_k(ranked, set(), 5) == 0.0
+
+
+def test_hit_at_k_needs_one_passage_from_any_gold_document():
+    ranked = ["x", "y", "b"]
+    assert hit_at_k(ranked, {"a", "b"}, 2) == 0.0
+    assert hit_at_k(ranked, {"a", "b"}, 3) == 1.0
 
 
 def test_mrr_is_one_over_rank_of_first_gold_passage_within_k():
