@@ -110,6 +110,35 @@ def remove_running_lines(pages: Sequence[Sequence[str]]) -> list[list[str]]:
     return cleaned
 
 
+_PAGE_WORD = re.compile(r"^(?:page|p\.)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
+_PAGE_FRACTION = re.compile(r"^(\d{1,4})\s*(?:/|of)\s*(\d{1,4})$", re.I)
+_BARE_NUMBER = re.compile(r"^[-–—]?\s*(\d{1,4})\s*[-–—]?$")
+
+
+def _is_page_number(line: str, number: int, total: int) -> bool:
+    text = line.strip()
+    if _PAGE_WORD.match(text):
+        return True
+    if m := _PAGE_FRACTION.match(text):
+        return int(m.group(1)) <= int(m.group(2)) == total
+    if m := _BARE_NUMBER.match(text):
+        return abs(int(m.group(1)) - number) <= 2  # printed numbers may lag a cover or preface
+    return False
+
+
+def remove_page_numbers(pages: Sequence[Sequence[str]]) -> list[list[str]]:
+    """Drop a page-number line ("Page 2", "2 of 5", "- 2 -", "2") at the very top or bottom of a page,
+    however few pages the document has (the repetition rule needs three)."""
+    cleaned = []
+    for number, lines in enumerate(pages, start=1):
+        lines = list(lines)
+        filled = [i for i, line in enumerate(lines) if line.strip()]
+        edges = {filled[0], filled[-1]} if filled else set()
+        drop = {i for i in edges if _is_page_number(lines[i], number, len(pages))}
+        cleaned.append([line for i, line in enumerate(lines) if i not in drop])
+    return cleaned
+
+
 def _ends_sentence(line: str) -> bool:
     return line.endswith(_SENTENCE_END)
 
@@ -184,6 +213,7 @@ def clean_pdf_pages(raw_pages: Sequence[str]) -> list[str]:
     """Extracted PDF page texts → cleaned page texts (same count, same order)."""
     split = [normalize_unicode(page).split("\n") for page in raw_pages]
     split = remove_running_lines([[line.strip() for line in lines] for lines in split])
+    split = remove_page_numbers(split)
     compounds = hyphenated_compounds(["\n".join(lines) for lines in split])
     cleaned = []
     for lines in split:

@@ -10,6 +10,7 @@ from ingest.clean import (
     dehyphenate,
     normalize_unicode,
     reflow_pdf_lines,
+    remove_page_numbers,
     remove_running_lines,
 )
 
@@ -55,6 +56,11 @@ def test_page_number_footers_in_several_styles_are_dropped():
     for style in styles:
         pages = [[f"Body {chr(65 + i)} text here.", style(i + 1)] for i in range(5)]
         assert remove_running_lines(pages) == [[f"Body {chr(65 + i)} text here."] for i in range(5)]
+
+
+def test_page_numbers_are_dropped_even_in_short_documents():
+    pages = [["Opening text.", "Page 1 of 2"], ["- 2 -", "Closing text.", "7"]]
+    assert remove_page_numbers(pages) == [["Opening text."], ["Closing text.", "7"]]
 
 
 def test_repeated_lines_are_kept_in_documents_of_fewer_than_three_pages():
