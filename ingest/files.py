@@ -91,6 +91,15 @@ def _walk(folder: Path) -> list[Path]:
     return found
 
 
+def _is_utf8_path(path: Path) -> bool:
+    """False for names holding bytes that are not UTF-8 (Python keeps them as lone surrogates)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
     """Expand files and folders into document files.
 
@@ -104,6 +113,11 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, 
 
     def add(path: Path) -> None:
         resolved = path.resolve()
+        if not _is_utf8_path(resolved):
+            # Undecodable names (e.g. GBK names unpacked from a zip) cannot be stored in the index.
+            shown = Path(str(resolved).encode("utf-8", "backslashreplace").decode("utf-8"))
+            problems.append((shown, "file name is not valid UTF-8; rename the file"))
+            return
         if resolved not in seen:
             seen.add(resolved)
             documents.append(resolved)
