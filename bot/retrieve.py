@@ -277,10 +277,15 @@ class Retriever:
         if missing_dense:
             if qvec is None:
                 qvec = self.query_vector(query)
-            mask = np.zeros(n, dtype=bool)
-            mask[missing_dense] = True
-            for hit in self.index.dense_search(qvec, len(missing_dense), mask):
-                dense[hit.row] = hit.score
+            stored = getattr(self.index, "vectors", None)  # optional fast path (LocalIndex has it)
+            if callable(stored):
+                sims = np.asarray(stored(np.asarray(missing_dense)), dtype=np.float32) @ qvec
+                dense.update(zip(missing_dense, map(float, sims), strict=True))
+            else:
+                mask = np.zeros(n, dtype=bool)
+                mask[missing_dense] = True
+                for hit in self.index.dense_search(qvec, len(missing_dense), mask):
+                    dense[hit.row] = hit.score
         missing_bm25 = [r for r in rows if r not in bm25]
         if missing_bm25:
             mask = np.zeros(n, dtype=bool)
