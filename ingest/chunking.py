@@ -13,6 +13,9 @@ passage reads naturally, and ``chunk.heading`` names the nearest heading above (
 Token counts are taken once per paragraph (and once per sentence only for paragraphs that must be
 cut), and summed: the WordPiece tokenizer splits on whitespace, so the count of a concatenation is the
 sum of the counts of its whitespace-separated parts. Never imports ``index``: the tokenizer is passed in.
+
+langchain's splitters are not used: they return strings, not offsets, and re-finding a piece in the
+text is ambiguous when a sentence repeats; packing our own spans keeps ``char_start``/``char_end`` exact.
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@ run inside the sandbox child (``ingest.sandbox``): pypdf has had infinite loops 
 bombs, so this module must never be called on an untrusted file in the main process, and it must never
 import torch or anything from ``index``/``bot`` (the forked child must stay small and thread-free).
 Everything it raises for a bad file is a :class:`DocumentError` with a one-line reason.
+
+Plain ``extract_text()`` is used, never ``extraction_mode="layout"``: plain mode follows the content
+stream, which reads two-column pages column by column (checked on the corpus's two-column page and on
+LaTeX/pdf.js two-column samples), while layout mode interleaves the two columns line by line.
 """
 
 from __future__ import annotations
