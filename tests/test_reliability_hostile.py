@@ -250,6 +250,23 @@ def test_a_file_that_vanishes_between_discovery_and_parsing_is_reported(tmp_path
     assert {d.title for d in open_index(settings).documents()} == {"Kept"}
 
 
+def test_a_file_name_that_is_not_utf8_is_reported_and_its_neighbours_are_published(tmp_path, embedder):
+    """GBK names unpacked from a zip made on Windows are not UTF-8; the store cannot hold such a path."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "2020-01-02-good.md").write_text("---\ntitle: Good name\ndate: 2020-01-02\n---\nIridium.\n")
+    bad = os.path.join(os.fsencode(docs), "2020-01-01-\xb5\xd8\xc7\xf2\xbb\xaf\xd1\xa7.md".encode("latin-1"))
+    with open(bad, "wb") as fh:
+        fh.write(b"---\ntitle: GBK name\ndate: 2020-01-01\n---\nOsmium.\n")
+
+    settings = Settings(_env_file=None, index_dir=tmp_path / "index")
+    report = ingest_paths([docs], settings, embedder=embedder)
+    failed = [r for r in report.files if r.status == "failed"]
+    assert [r.reason for r in failed] == ["file name is not valid UTF-8; rename the file"]
+    failed[0].path.encode("utf-8")  # printable in the report
+    assert {d.title for d in open_index(settings).documents()} == {"Good name"}
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not EXTERNAL_PDFS.is_dir(), reason=f"opt-in: {EXTERNAL_PDFS} is not present")
 def test_real_world_hostile_pdfs_are_each_read_or_refused_within_the_timeout():
