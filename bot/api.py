@@ -213,7 +213,11 @@ class Assistant:
         if history:
             from bot.followup import resolve_followup
 
-            resolved = resolve_followup(question, list(history))
+            # With an LLM backend the model condenses follow-ups (bot.llm falls back to the heuristic).
+            condense = None
+            if self.settings.llm_backend != "none":
+                condense = getattr(self.answerer, "condense", None)
+            resolved = (condense or resolve_followup)(question, list(history))
         generation = self._current  # one snapshot for retrieval and answering
         k = max(self.settings.top_k, getattr(self.settings, "answer_passages", self.settings.top_k))
         passages = generation.retriever.search(resolved, k=k, filters=filters)
