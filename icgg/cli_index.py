@@ -94,7 +94,7 @@ def ingest(
     """
     from index.builder import ingest_paths
     from index.embeddings import ModelNotFoundError
-    from index.errors import IndexLockedError
+    from index.errors import IndexLockedError, IndexMismatchError
 
     settings = _settings(index_dir)
     bars = _Bars(enabled=True)
@@ -102,7 +102,7 @@ def ingest(
         report = ingest_paths(paths, settings, prune=prune, rebuild=rebuild, progress=bars)
     except IndexLockedError as exc:
         raise IndexBusy(str(exc)) from None
-    except ModelNotFoundError as exc:
+    except (ModelNotFoundError, IndexMismatchError) as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(

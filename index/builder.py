@@ -24,7 +24,7 @@ import numpy as np
 from icgg.settings import Settings
 from index.bm25 import BM25Index, tokenize
 from index.cache import EmbeddingCache, text_key
-from index.embeddings import Embedder
+from index.embeddings import Embedder, load_embedder, resolve_model
 from index.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from index.generations import CACHE_NAME
 from index.lock import writer_lock
@@ -137,16 +137,18 @@ def ingest_paths(
         _collect_garbage(index_dir, report)
         prev = _open_previous(settings, report)
         report.previous_generation = prev.generation if prev else None
-        if embedder is None:
-            from index.embeddings import load_embedder
-
-            embedder = load_embedder(settings)
+        # The model is loaded only when something must be chunked or embedded: an unchanged re-ingest
+        # compares the configured model's name with the manifest and never loads it.
+        if embedder is not None:
+            model_name, dimension = embedder.model_name, embedder.dimension
+        else:
+            model_name, dimension = resolve_model(settings.embedding_model)[0], None
         chunking = chunking_signature(settings)
         reusable = (
             prev is not None
             and not rebuild
-            and prev.model_name == embedder.model_name
-            and prev.dimension == embedder.dimension
+            and prev.model_name == model_name
+            and dimension in (None, prev.dimension)
             and prev.manifest.get("chunking") == chunking
         )
         if prev is not None and not rebuild and not reusable:
@@ -210,8 +212,23 @@ def ingest_paths(
 
         # 2. Parse, chunk and embed what changed.
         keep_old = base if reusable else {}
+        loaded: list[Embedder] = [embedder] if embedder is not None else []
+
+        def get_embedder() -> Embedder:
+            """Load the model on first need: files that fail to parse do not need it."""
+            if not loaded:
+                t = time.perf_counter()
+                loaded.append(load_embedder(settings))
+                timings["load_model"] = time.perf_counter() - t
+                if reusable and loaded[0].dimension != prev.dimension:
+                    raise IndexMismatchError(
+                        f"index has dimension {prev.dimension} but {loaded[0].model_name} gives "
+                        f"{loaded[0].dimension}; rebuild with `icgg ingest --rebuild`"
+                    )
+            return loaded[0]
+
         new_docs = _read_chunk_embed(
-            to_read, settings, embedder, index_dir, keep_old, carry, report, progress
+            to_read, settings, get_embedder, index_dir, keep_old, carry, report, progress
         )
 
         # 3. Publish if anything changed.
@@ -224,9 +241,20 @@ def ingest_paths(
             timings["total"] = time.perf_counter() - started
             return report
         payloads = [_carried(prev, doc_id) for doc_id in carry] + new_docs
+        if reusable and not loaded:  # e.g. only pruning: the live model and dimension stay
+            model_name, dimension = prev.model_name, prev.dimension
+        else:
+            model_name, dimension = get_embedder().model_name, get_embedder().dimension
         t = time.perf_counter()
         _publish(
-            index_dir, payloads, prev, embedder.model_name, embedder.dimension, chunking, settings, report
+            index_dir,
+            payloads,
+            prev,
+            model_name,
+            dimension,
+            chunking,
+            settings,
+            report,
         )
         timings["write"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
@@ -308,7 +336,7 @@ def _is_under(path: Path, roots: Sequence[Path]) -> bool:
 def _read_chunk_embed(
     to_read: list[tuple[Path, str, str]],
     settings: Settings,
-    embedder: Embedder,
+    get_embedder: Callable[[], Embedder],
     index_dir: Path,
     keep_old: dict[str, DocumentRecord],
     carry: set[str],
@@ -340,6 +368,13 @@ def _read_chunk_embed(
     outcomes = read_files([p for p, _d, _s in to_read], settings, on_done=on_done)
     timings["parse"] = time.perf_counter() - t
 
+    if not any(o.status == "ok" and o.document is not None for o in outcomes):
+        for outcome in outcomes:
+            _keep_previous_on_failure(
+                outcome.doc_id, keep_old, carry, report, outcome.path, outcome.reason or "failed"
+            )
+        return []
+    embedder = get_embedder()
     t = time.perf_counter()
     chunker = Chunker.from_settings(settings, _token_counter(embedder))
     parsed = []  # (ParsedDocument, chunks)

@@ -244,3 +244,21 @@ def test_report_serialises_to_json(workspace, embedder):
     assert data["totals"]["added"] == 5
     assert {"path", "doc_id", "status", "reason", "chunks", "pages"} <= set(data["files"][0])
     assert {"parse", "chunk", "embed", "write"} <= set(data["timings"])
+
+
+def test_unchanged_reingest_and_pruning_never_load_the_model(workspace, embedder, monkeypatch):
+    settings, docs = workspace
+    _ingest(settings, docs, embedder)
+    (docs / "news" / "broken.md").write_bytes(b"\xff\xfe\xfa")  # re-read every time, fails before chunking
+
+    def no_model(_settings):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr("index.builder.load_embedder", no_model)
+    unchanged = ingest_paths([docs], settings)
+    assert unchanged.message == "index unchanged" and unchanged.totals["failed"] == 1
+
+    (docs / "pages" / "about-the-laboratory.md").unlink()
+    pruned = ingest_paths([docs], settings, prune=True)
+    assert pruned.totals["removed"] == 1 and pruned.generation is not None
+    assert open_index(settings, embedder.model_name).dimension == embedder.dimension
