@@ -6,6 +6,7 @@ these tests; in CI (``ICGG_REQUIRE_BROWSER=1``) it fails them. Screenshots go to
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -50,23 +51,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url(request, tmp_path_factory):
-    """A running ``streamlit run streamlit_app.py`` on the session's corpus index; killed afterwards."""
-    _chromium()
-    index = request.getfixturevalue("app_index")
+@contextlib.contextmanager
+def _serve(log_dir: Path, **settings_env: str):
+    """Run ``streamlit run streamlit_app.py`` with ``ICGG_*`` overrides; yield its URL; always stop it."""
     port = _free_port()
-    logs = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {
-        **os.environ,
-        "ICGG_INDEX_DIR": str(index.index_dir),
-        "ICGG_UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-    }
+    log_path = log_dir / "server.log"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **settings_env}
     cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
-    with logs.open("wb") as log:
+    with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{port}"
@@ -79,7 +72,7 @@ def app_url(request, tmp_path_factory):
                 except OSError:
                     pass
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit did not start:\n{logs.read_text(errors='replace')[-3000:]}")
+                    pytest.fail(f"streamlit did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
                 time.sleep(0.5)
             yield url
         finally:
@@ -89,6 +82,20 @@ def app_url(request, tmp_path_factory):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def app_url(request, tmp_path_factory):
+    """The app serving the session's corpus index (read-only), for the whole module."""
+    _chromium()
+    index = request.getfixturevalue("app_index")
+    with _serve(
+        tmp_path_factory.mktemp("streamlit"),
+        ICGG_INDEX_DIR=str(index.index_dir),
+        ICGG_UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads")),
+        ICGG_ADMIN_PASSWORD="",
+    ) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -204,3 +211,53 @@ def test_search_page_shows_results_table_and_timeline(app_url, browser):
     _wait_until_idle(page)
     page.screenshot(path=ARTIFACTS / "search-results.png", full_page=True)
     assert page.get_by_test_id("stException").count() == 0
+
+
+def test_staff_upload_and_reindex_make_a_new_document_answerable_without_restart(
+    app_index, browser, tmp_path
+):
+    ARTIFACTS.mkdir(exist_ok=True)
+    index_dir = tmp_path / "index"
+    shutil.copytree(app_index.index_dir, index_dir)  # private copy: this test publishes a generation
+    news = tmp_path / "2026-01-05-zeolite-visit.md"
+    news.write_text(
+        "---\ntitle: Delegation studies zeolite baselines at ICGG\ndate: 2026-01-05\ncategory: visit\n"
+        "language: en\n---\nA delegation from the Republic of Quetzalia studied zeolite baselines "
+        "in Langfang with ICGG staff on 5 January 2026.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "corpus").mkdir()
+    with _serve(
+        tmp_path,
+        ICGG_INDEX_DIR=str(index_dir),
+        ICGG_UPLOAD_DIR=str(tmp_path / "uploads"),
+        ICGG_CORPUS_DIR=str(tmp_path / "corpus"),
+        ICGG_ADMIN_PASSWORD="staff-only-pass",
+    ) as url:
+        chat = browser.new_page(viewport={"width": 1280, "height": 900})
+        chat.goto(url)  # a partner's session, open before the re-index
+        chat.get_by_test_id("stChatInputTextArea").wait_for(timeout=ANSWER_TIMEOUT_MS)
+
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(f"{url}/library")
+        page.get_by_label("Staff password").fill("staff-only-pass")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_text("Add documents").wait_for(timeout=ANSWER_TIMEOUT_MS)
+        _wait_until_idle(page)
+        page.locator("input[type=file]").set_input_files(str(news))
+        page.get_by_test_id("stFileChipName").first.wait_for()
+        page.get_by_role("button", name="Save uploads").click()
+        page.get_by_text("Saved").wait_for(timeout=60_000)
+        _wait_until_idle(page)
+        page.get_by_role("button", name="Re-index").click()
+        page.get_by_text("Re-index finished").wait_for(timeout=ANSWER_TIMEOUT_MS)
+        assert "1 added" in page.get_by_text("Re-index finished").inner_text()
+        page.get_by_role("button", name="Download the full report (JSON)").wait_for()
+        page.get_by_text(news.name).first.wait_for()  # listed among the documents
+        _wait_until_idle(page)
+        page.screenshot(path=ARTIFACTS / "library-after-reindex.png", full_page=True)
+
+        _ask(chat, "Which delegation studied zeolite baselines in Langfang?")
+        reply = chat.get_by_test_id("stChatMessage").nth(1)
+        reply.get_by_test_id("stExpander").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+        assert "Quetzalia" in reply.inner_text()

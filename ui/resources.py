@@ -44,7 +44,7 @@ def get_embedder(settings: Settings | None = None) -> Embedder:
 
 
 @st.cache_resource(show_spinner="Opening the document index…")
-def _assistant(index_dir: str, model_setting: str, _settings: Settings) -> Assistant:
+def _assistant(settings_key: str, _settings: Settings) -> Assistant:
     from bot.api import Assistant
 
     return Assistant.open(_settings, embedder=get_embedder(_settings))
@@ -58,7 +58,8 @@ def current_assistant(settings: Settings | None = None) -> Assistant | None:
     """
     settings = settings or app_settings()
     try:
-        assistant = _assistant(str(settings.index_dir), settings.embedding_model, settings)
+        # Keyed by every setting (secrets appear masked): other settings, another Assistant.
+        assistant = _assistant(settings.model_dump_json(), settings)
     except IndexNotFoundError:
         return None
     try:
