@@ -45,7 +45,7 @@ ADDED, UPDATED, UNCHANGED, REMOVED, MISSING, FAILED = (
     "missing",
     "failed",
 )
-_GONE_AND_CHANGED = "file no longer exists and index settings changed"
+_GONE_AND_CHANGED = "no longer found, and the index settings changed"
 STATUSES = (ADDED, UPDATED, UNCHANGED, REMOVED, MISSING, FAILED)
 EMBED_SLICE_BATCHES = 16  # texts per embed() call = batch size x this; only matters for progress
 
@@ -193,12 +193,19 @@ def ingest_paths(
             if _is_under(Path(old.path), roots):
                 if prune:
                     report.files.append(
-                        FileReport(old.path, doc_id, REMOVED, "file no longer exists (pruned)")
+                        FileReport(
+                            old.path, doc_id, REMOVED, "no longer found in the ingested paths (pruned)"
+                        )
                     )
                 elif reusable:
                     carry.add(doc_id)
                     report.files.append(
-                        FileReport(old.path, doc_id, MISSING, "file no longer exists; kept (use --prune)")
+                        FileReport(
+                            old.path,
+                            doc_id,
+                            MISSING,
+                            "no longer found in the ingested paths; kept (use --prune)",
+                        )
                     )
                 else:
                     report.files.append(FileReport(old.path, doc_id, REMOVED, _GONE_AND_CHANGED))
