@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -33,7 +35,8 @@ RANK_PENALTY = 0.015
 DISCLAIMER_MIN_OVERLAP = 0.5  # a disclaimer counts only when it is about the question's terms
 MIN_WORDS = 5
 MIN_CHARS = 25
-MAX_CANDIDATES = 80
+MAX_CANDIDATES = 48
+SENTENCE_CACHE_SIZE = 50_000
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _MONTH = re.compile(
@@ -80,6 +83,39 @@ class Evidence:
     specific_coverage: float  # share of the question's numbers and names found in the top passages
     question_terms: frozenset[str]
     disclaimed: bool = False  # a top sentence matching the question says the documents lack this
+
+
+class SentenceVectorCache:
+    """Vectors of recently scored sentences, so popular passages are not embedded again and again.
+
+    Bounded (LRU), thread-safe; keyed by model name and exact text, so a new model never sees old
+    vectors. The question and all missing sentences still go to the model in one embedding call.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(self, embedder: Embedder, question: str, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        model = getattr(embedder, "model_name", "")
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if (model, t) not in self._vectors))
+        fresh = embedder.embed([question, *missing])
+        with self._lock:
+            for t, v in zip(missing, fresh[1:], strict=True):
+                self._vectors[(model, t)] = v
+            for t in texts:
+                self._vectors.move_to_end((model, t))
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+            dim = fresh.shape[1]
+            rows = [self._vectors[(model, t)] for t in texts]
+        sentences = np.vstack(rows) if rows else np.zeros((0, dim), dtype=np.float32)
+        return fresh[0], sentences
+
+
+_SENTENCE_VECTORS = SentenceVectorCache(SENTENCE_CACHE_SIZE)
 
 
 def answer_type(question: str) -> str | None:
@@ -188,8 +224,6 @@ def gather(
             s = trim_markup(s)
             if is_quotable(s.text):
                 spans.append(s)
-    spans = spans[:MAX_CANDIDATES]
-
     terms = frozenset(tokenize(question))
     special = specific_terms(question) & terms
     weights = term_weights(question, index)
@@ -202,8 +236,12 @@ def gather(
     if special:
         specific_coverage = max((_overlap(special, t, {}) for t in passage_tokens), default=0.0)
 
-    vectors = embedder.embed([question, *(s.text for s in spans)])
-    qv, sv = vectors[0], vectors[1:]
+    if len(spans) > MAX_CANDIDATES:  # keep embedding cost bounded: cheap pre-ranking by overlap and rank
+        spans = sorted(
+            spans,
+            key=lambda s: -(_overlap(terms, frozenset(tokenize(s.text)), weights) - 0.05 * s.passage_rank),
+        )[:MAX_CANDIDATES]
+    qv, sv = _SENTENCE_VECTORS.embed(embedder, question, [s.text for s in spans])
     cosines = sv @ qv if len(spans) else np.zeros(0, dtype=np.float32)
 
     best_in_passage: dict[int, float] = {}
