@@ -3,7 +3,9 @@ between threads, and exposes the live generation cheaply."""
 
 from __future__ import annotations
 
+import shutil
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -34,6 +36,26 @@ def search_index(built, embedder):
 
 class TestLocalIndexContract(SearchIndexContract):
     pass
+
+
+@pytest.fixture(scope="module")
+def hnsw_index(built, embedder, tmp_path_factory):
+    root = tmp_path_factory.mktemp("hnsw-index")
+    shutil.copy(built.index_dir / "embedding_cache.sqlite", root / "embedding_cache.sqlite")
+    settings = built.model_copy(update={"index_dir": root, "hnsw_threshold": 2})
+    docs = Path(open_index(built).documents()[0].path).parent.parent
+    ingest_paths([docs], settings, embedder=embedder)
+    index = open_index(settings, embedder.model_name)
+    assert index.manifest["dense_index"] == "hnsw"
+    return index
+
+
+class TestLocalIndexHNSWContract(SearchIndexContract):
+    """The same contract when the dense side is an HNSW graph (filters must still return k hits)."""
+
+    @pytest.fixture
+    def search_index(self, hnsw_index):
+        return hnsw_index
 
 
 def test_concurrent_searches_from_threads_match_serial_results(search_index, embedder):
