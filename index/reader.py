@@ -212,25 +212,38 @@ def open_index(
     """
     root = Path(index_dir or settings.index_dir)
     started = time.perf_counter()
-    live = current_generation(root)
-    if live is None:
-        if list_generations(root):
-            raise IndexCorruptError(f"{root}/CURRENT is missing or unreadable; run `icgg ingest` to repair")
-        raise IndexNotFoundError(f"no index at {root} - build one with `icgg ingest corpus`")
-    try:
-        index = _open_generation(root, live, expected_model, expected_dimension)
-    except IndexCorruptError as exc:
-        parent = _parent_of(root, live)
-        if parent is None:
-            raise
-        log.warning("index generation %s is damaged (%s); falling back to %s", live, exc, parent)
+    for _attempt in range(3):
+        live = current_generation(root)
+        if live is None:
+            hint = " (generation folders exist but CURRENT is missing)" if list_generations(root) else ""
+            raise IndexNotFoundError(f"no index at {root}{hint} - build one with `icgg ingest corpus`")
         try:
-            index = _open_generation(root, parent, expected_model, expected_dimension)
-        except IndexCorruptError as exc2:
-            raise IndexCorruptError(f"{exc}; its parent {parent} is damaged too: {exc2}") from exc2
-        index.fallback_from = live
-        index.fallback_reason = str(exc)
+            index = _open_generation(root, live, expected_model, expected_dimension)
+            break
+        except IndexCorruptError as exc:
+            if current_generation(root) != live:
+                continue  # a writer switched CURRENT (and may have collected ours) while we read: retry
+            index = _open_parent(root, live, exc, expected_model, expected_dimension)
+            break
+    else:
+        raise IndexCorruptError(f"{root}: CURRENT kept changing while the index was being opened")
     index.open_seconds = time.perf_counter() - started
+    return index
+
+
+def _open_parent(
+    root: Path, live: str, exc: IndexCorruptError, expected_model: str | None, expected_dimension: int | None
+) -> LocalIndex:
+    parent = _parent_of(root, live)
+    if parent is None:
+        raise exc
+    log.warning("index generation %s is damaged (%s); falling back to %s", live, exc, parent)
+    try:
+        index = _open_generation(root, parent, expected_model, expected_dimension)
+    except IndexCorruptError as exc2:
+        raise IndexCorruptError(f"{exc}; its parent {parent} is damaged too: {exc2}") from exc2
+    index.fallback_from = live
+    index.fallback_reason = str(exc)
     return index
 
 

@@ -186,3 +186,14 @@ def test_removing_every_document_publishes_an_empty_searchable_index(copy, embed
     assert len(index) == 0 and index.documents() == ()
     assert index.dense_search(embedder.embed(["x"])[0], 5) == []
     assert index.keyword_search("cobalt", 5) == []
+
+
+def test_generations_without_current_are_not_an_index_and_the_next_ingest_replaces_them(copy, embedder):
+    settings, template = copy
+    (settings.index_dir / "CURRENT").unlink()
+    with pytest.raises(IndexNotFoundError, match="CURRENT is missing"):
+        open_index(settings)
+    report = ingest_paths([template / "next"], settings, embedder=embedder)
+    assert report.generation is not None and report.previous_generation is None
+    assert list_generations(settings.index_dir) == [report.generation]
+    assert {d.title for d in open_index(settings).documents()} == {"Next item"}
