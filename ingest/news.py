@@ -25,6 +25,8 @@ _KNOWN_KEYS = frozenset({"title", "date", "category", "source_url", "language", 
 # Markdown → readable text. Order matters: images before links, comments before tags.
 _MD_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"<!--.*?-->", re.S), ""),
+    # Raw HTML elements whose content is code, not prose (Markdown allows raw HTML).
+    (re.compile(r"<(script|style|noscript|template|iframe|object|svg)\b[^>]*>.*?</\1\s*>", re.I | re.S), ""),
     (re.compile(r"^[ \t]*(```|~~~).*$", re.M), ""),
     (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),
     (re.compile(r"!\[[^\]]*\]\[[^\]]*\]"), ""),
