@@ -307,7 +307,8 @@ def _documents(assistant, settings: Settings) -> None:
                 {"Title": path.name, "Date": None, "Type": "upload", "Pages": None, "Passages": None,
                  "Status": status, "File": path.name, "Doc id": None}
             )  # fmt: skip
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    columns = ["Title", "Status", "Date", "Type", "Pages", "Passages", "File", "Doc id"]
+    st.dataframe(pd.DataFrame(rows, columns=columns), hide_index=True, width="stretch")
 
 
 def _remove(assistant, settings: Settings) -> None:
