@@ -272,3 +272,15 @@ def test_library_sign_in_is_throttled_after_repeated_failures(app_env, monkeypat
     _sign_in(at, PASSWORD)
     assert any("Too many failed attempts" in e for e in _texts(at.error))
     assert not at.metric
+
+
+def test_llm_fallback_notice_is_shown_above_the_extractive_answer(app_env, monkeypatch):
+    # An LLM backend configured without a model cannot answer: the extractive answer comes with a notice.
+    monkeypatch.setenv("ICGG_LLM_BACKEND", "ollama")
+    monkeypatch.setenv("ICGG_LLM_MODEL", "")
+    get_settings.cache_clear()
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    _ask(at, "When was the ICGG centre inaugurated?")
+    notices = _texts(at.chat_message[-1].info)
+    assert len(notices) == 1 and "language model" in notices[0].lower()
+    assert at.expander  # the extractive answer still cites its sources

@@ -35,6 +35,8 @@ def render() -> None:
         render_no_index()
         return
     messages: list[dict[str, Any]] = st.session_state.setdefault(MESSAGES, [])
+    if messages and messages[-1]["role"] == "user":
+        messages.pop()  # its run was interrupted by a newer question before the answer arrived
 
     if not messages:
         st.caption(
