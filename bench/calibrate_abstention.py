@@ -83,6 +83,12 @@ def rates(rows: list[Row], decide) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval", type=Path, default=ROOT / "tests" / "eval" / "qa.jsonl")
+    parser.add_argument(
+        "--holdout",
+        type=Path,
+        default=ROOT / "tests" / "eval" / "qa_holdout.jsonl",
+        help="reported with the configured thresholds only, never tuned on",
+    )
     parser.add_argument("--index-dir", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "abstention.md")
     args = parser.parse_args()
@@ -100,6 +106,12 @@ def main() -> None:
             times.append(time.perf_counter() - t0)
             ev = gather(q, passages, assistant.index, assistant.embedder, settings.answer_passages)
             rows.append(Row(q, answerable, ev, not answer.abstained))
+        holdout = []
+        if args.holdout and args.holdout.exists():
+            for q, answerable in load_eval(args.holdout):
+                passages = assistant.search(q, k=max(settings.top_k, settings.answer_passages))
+                answer = assistant.answerer.answer(q, passages, assistant.index)
+                holdout.append((answerable, not answer.abstained))
 
     def decide_with(**overrides):
         s = settings.model_copy(update=overrides)
@@ -116,7 +128,13 @@ def main() -> None:
         "Configured: "
         + ", ".join(
             f"`{k}={getattr(settings, k)}`"
-            for k in ("abstain_min_score", "abstain_min_coverage", "abstain_min_specific_coverage")
+            for k in (
+                "abstain_min_score",
+                "abstain_min_cosine",
+                "abstain_min_coverage",
+                "abstain_min_specific_coverage",
+                "abstain_min_number_coverage",
+            )
         ),
         "",
     ]
@@ -130,10 +148,21 @@ def main() -> None:
         f"(answerer only, retrieval excluded).",
         "",
     ]
+    if holdout:
+        h_ans = [answered for answerable, answered in holdout if answerable]
+        h_una = [answered for answerable, answered in holdout if not answerable]
+        lines += [
+            f"Holdout `{args.holdout.name}` (never tuned on; {len(h_ans)} answerable, {len(h_una)} "
+            f"unanswerable): answerable answered {sum(h_ans) / max(1, len(h_ans)):.1%}, unanswerable "
+            f"abstained {sum(not a for a in h_una) / max(1, len(h_una)):.1%}.",
+            "",
+        ]
     sweeps = {
-        "abstain_min_score": [0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9],
-        "abstain_min_coverage": [0.0, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8],
-        "abstain_min_specific_coverage": [0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 1.0],
+        "abstain_min_score": [0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
+        "abstain_min_cosine": [0.0, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7],
+        "abstain_min_coverage": [0.0, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6],
+        "abstain_min_specific_coverage": [0.0, 0.5, 0.6, 0.75, 1.0],
+        "abstain_min_number_coverage": [0.0, 0.5, 1.0],
     }
     for name, values in sweeps.items():
         lines += [
@@ -169,8 +198,9 @@ def main() -> None:
             ev = r.evidence
             kind = "answered but unanswerable" if ok else "abstained but answerable"
             lines.append(
-                f"- {kind}: {r.question} (score {ev.best_score:.2f}, coverage {ev.coverage:.2f}, "
-                f"specific {ev.specific_coverage:.2f}, disclaimed {ev.disclaimed}; why: "
+                f"- {kind}: {r.question} (score {ev.best_score:.2f}, cosine {ev.best_cosine:.2f}, "
+                f"coverage {ev.coverage:.2f}, specific {ev.specific_coverage:.2f}, numbers "
+                f"{ev.number_coverage:.2f}, disclaimed {ev.disclaimed}; why: "
                 f"{weak_evidence(ev, s) or '-'})"
             )
     text = "\n".join(lines) + "\n"

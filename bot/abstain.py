@@ -23,6 +23,11 @@ def weak_evidence(evidence: Evidence, settings: Settings) -> str | None:
         return "a matching passage says the documents do not cover this"
     if evidence.best_score < settings.abstain_min_score:
         return f"best sentence score {evidence.best_score:.3f} < {settings.abstain_min_score}"
+    if evidence.best_cosine < settings.abstain_min_cosine:
+        return f"best sentence cosine {evidence.best_cosine:.3f} < {settings.abstain_min_cosine}"
+    if evidence.number_coverage < settings.abstain_min_number_coverage:
+        limit = settings.abstain_min_number_coverage
+        return f"numbers of the question found {evidence.number_coverage:.2f} < {limit}"
     if evidence.coverage < settings.abstain_min_coverage:
         return f"question terms covered {evidence.coverage:.2f} < {settings.abstain_min_coverage}"
     if evidence.specific_coverage < settings.abstain_min_specific_coverage:

@@ -32,7 +32,7 @@ W_SPECIFIC = 0.15
 W_ANSWER_TYPE = 0.06
 RANK_PENALTY = 0.015
 
-DISCLAIMER_MIN_OVERLAP = 0.5  # a disclaimer counts only when it is about the question's terms
+DISCLAIMER_MIN_OVERLAP = 0.4  # a disclaimer counts only when it is about the question's terms
 MIN_WORDS = 5
 MIN_CHARS = 25
 MAX_CANDIDATES = 48
@@ -49,9 +49,10 @@ _NUMBER = re.compile(
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)+\b")
 # A document saying that it does not hold some information ("... are not covered by this report").
 _DISCLAIMER = re.compile(
-    r"\b(not (covered|described|reported|given|known|stated|included|recorded|disclosed|available)|"
-    r"(does|do|did) not (report|describe|cover|give|say|state|include|record|mention)|"
-    r"no (information|details|figures) (is|are|was|were)|beyond the scope)\b",
+    r"\b(not (been )?(covered|described|reported|given|known|stated|included|recorded|disclosed|available|"
+    r"published|listed|named)|(does|do|did) not (report|describe|cover|give|say|state|include|record|mention|"
+    r"list|name)|none is (stated|given|known)|no (information|details|figures) (is|are|was|were)|"
+    r"beyond the scope)\b",
     re.I,
 )
 _LEADING_MARKUP = re.compile(r"^(#{1,6}\s+|[-*•]\s+|\d{1,3}[.)]\s+|>\s*)+")
@@ -81,6 +82,7 @@ class Evidence:
     passage_cosine: float  # best passage cosine (retrieval's dense score, or our estimate)
     coverage: float  # share of the question's content terms found in the top passages
     specific_coverage: float  # share of the question's numbers and names found in the top passages
+    number_coverage: float  # share of the question's numbers (years, counts, codes) found in one passage
     question_terms: frozenset[str]
     disclaimed: bool = False  # a top sentence matching the question says the documents lack this
 
@@ -232,6 +234,10 @@ def gather(
     ]
     # Evidence should sit in one place: the best single passage's share of the question, not the union.
     coverage = max((_overlap(terms, t, weights) for t in passage_tokens), default=0.0) if terms else 0.0
+    numbers = frozenset(t for t in terms if any(ch.isdigit() for ch in t))
+    number_coverage = 1.0
+    if numbers:
+        number_coverage = max((_overlap(numbers, t, {}) for t in passage_tokens), default=0.0)
     specific_coverage = 1.0
     if special:
         specific_coverage = max((_overlap(special, t, {}) for t in passage_tokens), default=0.0)
@@ -269,7 +275,7 @@ def gather(
         candidates.append(Candidate(s, float(c), lexical, spec, score, tokens, v))
     candidates.sort(key=lambda c: -c.score)
     disclaimed = any(
-        c.lexical >= DISCLAIMER_MIN_OVERLAP and _DISCLAIMER.search(c.span.text) for c in candidates[:3]
+        c.lexical >= DISCLAIMER_MIN_OVERLAP and _DISCLAIMER.search(c.span.text) for c in candidates
     )
     return Evidence(
         candidates=candidates,
@@ -278,6 +284,7 @@ def gather(
         passage_cosine=max(passage_cos.values(), default=0.0),
         coverage=coverage,
         specific_coverage=specific_coverage,
+        number_coverage=number_coverage,
         question_terms=terms,
         disclaimed=disclaimed,
     )

@@ -78,8 +78,20 @@ class Settings(BaseSettings):
         description="Abstain when the best sentence's combined score (cosine + overlap) is below this "
         "(calibrated by bench/calibrate_abstention.py).",
     )
+    abstain_min_cosine: float = Field(
+        0.4,
+        ge=-1,
+        le=1,
+        description="Abstain when no sentence of the top passages has at least this cosine to the question.",
+    )
+    abstain_min_number_coverage: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="Abstain when no top passage holds this share of the question's numbers (years, counts).",
+    )
     abstain_min_coverage: float = Field(
-        0.6,
+        0.4,
         ge=0,
         le=1,
         description="Abstain when top passages hold less than this share of the question's content terms.",

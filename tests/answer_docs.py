@@ -38,7 +38,8 @@ NEWS = {
         "governance",
         "The international centre on global-scale geochemistry was inaugurated in Langfang on 12 May 2016. "
         "Its founding director, Dr. Peng Xuanming, presented the Chemical Earth programme at the ceremony. "
-        "The centre is financed entirely by the host government.",
+        "The centre is financed entirely by the host government. The number of staff working at the "
+        "centre is not given in the founding documents.",
     ),
     "2018-10-10-laos-training.md": (
         "Laos geologists trained in stream sediment sampling",

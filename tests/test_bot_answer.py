@@ -97,6 +97,17 @@ def test_off_topic_question_abstains_keeping_passages_and_nearest_documents(assi
     assert doc_ids[0] == answer.passages[0].document.doc_id
 
 
+def test_a_document_saying_it_lacks_the_information_leads_to_abstention(assistant):
+    answer = ask(assistant, "How many staff work at the geochemistry centre?")
+    assert answer.abstained and answer.text == ABSTAIN_TEXT
+
+
+def test_a_year_in_the_question_that_no_passage_mentions_leads_to_abstention(assistant):
+    assert not ask(assistant, "When was the geochemistry centre inaugurated in Langfang?").abstained
+    answer = ask(assistant, "What did the geochemistry centre in Langfang inaugurate in 1987?")
+    assert answer.abstained
+
+
 def test_no_passages_means_abstention(answer_index, embedder):
     settings, index = answer_index
     answer = ExtractiveAnswerer(settings, embedder).answer("Anything?", [], index)
