@@ -284,3 +284,26 @@ def test_llm_fallback_notice_is_shown_above_the_extractive_answer(app_env, monke
     notices = _texts(at.chat_message[-1].info)
     assert len(notices) == 1 and "language model" in notices[0].lower()
     assert at.expander  # the extractive answer still cites its sources
+
+
+def test_removing_a_document_needs_confirmation_and_publishes_an_index_without_it(
+    app_env, monkeypatch, tmp_path
+):
+    index_dir = tmp_path / "index"
+    shutil.copytree(app_env.index_dir, index_dir)  # private copy: removal publishes a generation
+    monkeypatch.setenv("ICGG_INDEX_DIR", str(index_dir))
+    at = _sign_in(_library(monkeypatch, PASSWORD), PASSWORD)
+    before = int({m.label: m.value for m in at.metric}["Documents"])
+    doc_id = at.selectbox(key="library-remove-doc").value
+    remove = next(b for b in at.button if b.label == "Remove")
+
+    remove.click().run()
+    assert any("Tick the confirmation box" in w for w in _texts(at.warning))
+    assert int({m.label: m.value for m in at.metric}["Documents"]) == before
+
+    at.checkbox(key="library-remove-confirm").check()
+    next(b for b in at.button if b.label == "Remove").click().run()
+    assert not at.exception
+    assert any("Removed" in s for s in _texts(at.success))
+    assert int({m.label: m.value for m in at.metric}["Documents"]) == before - 1
+    assert doc_id not in set(at.dataframe[-1].value["Doc id"])
