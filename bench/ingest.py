@@ -13,7 +13,8 @@ cache cannot help), it measures in a fresh subprocess each:
   HuggingFaceEmbeddings on the bundled model, FAISS.from_documents.
 
 Model loading is excluded from every timing. Prints a Markdown table and writes bench/results/ingest.md.
-Usage: python bench/ingest.py [--replicas 10] [--skip-langchain] [--skip-replicated]
+Usage: python bench/ingest.py [--replicas 10] [--skip-langchain] [--skip-replicated] [--skip-corpus]
+[--output bench/results/ingest.md]
 """
 
 from __future__ import annotations
@@ -231,6 +232,8 @@ def main() -> None:
     parser.add_argument("--replicas", type=int, default=10)
     parser.add_argument("--skip-langchain", action="store_true")
     parser.add_argument("--skip-replicated", action="store_true")
+    parser.add_argument("--skip-corpus", action="store_true", help="only the replicated copy")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="Markdown result file")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -245,7 +248,7 @@ def main() -> None:
     load_before = os.getloadavg()
     rows = []
     with tempfile.TemporaryDirectory(prefix="icgg-bench-") as tmp:
-        sets = [("corpus (1×)", copy_corpus(Path(tmp) / "corpus"))]
+        sets = [] if args.skip_corpus else [("corpus (1×)", copy_corpus(Path(tmp) / "corpus"))]
         if not args.skip_replicated:
             sets.append(
                 (f"corpus ({args.replicas}×)", replicate_corpus(Path(tmp) / "replicated", args.replicas))
@@ -288,9 +291,9 @@ def main() -> None:
         ]
     )
     print(text)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text, encoding="utf-8")
-    (RESULTS.with_suffix(".json")).write_text(
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text, encoding="utf-8")
+    args.output.with_suffix(".json").write_text(
         json.dumps([{"name": n, "ours": o, "langchain": lc} for n, o, lc in rows], indent=2), encoding="utf-8"
     )
 
