@@ -6,6 +6,7 @@ cannot be read instead of raising. Never parses documents (that is ``ingest.read
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
 from collections.abc import Iterable
@@ -31,6 +32,7 @@ SKIPPED_DIR_NAMES = frozenset({"__pycache__", "node_modules"})
 SNIFFED_DOCUMENT_KINDS = frozenset({Kind.PDF, Kind.MARKDOWN, Kind.HTML})
 
 _CHUNK = 1 << 20
+IGNORE_FILE = ".icggignore"
 
 
 def sha256_file(path: str | Path) -> str:
@@ -75,15 +77,46 @@ def _links_inside(link: Path, inside: Path) -> bool:
         return False
 
 
+def read_ignore_patterns(folder: Path) -> list[str]:
+    """Patterns of the folder's ``.icggignore``: one glob per line, relative to the folder; ``#`` starts
+    a comment; ``name/`` ignores a sub-folder. Lets a corpus keep sources, scripts and notes beside its
+    documents (corpus/ keeps the Markdown sources of its PDFs) without indexing them twice."""
+    try:
+        lines = (folder / IGNORE_FILE).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def _ignored(relative: str, patterns: list[str], is_dir: bool) -> bool:
+    for pattern in patterns:
+        if pattern.endswith("/"):
+            if is_dir and fnmatch.fnmatchcase(relative, pattern.rstrip("/")):
+                return True
+        elif fnmatch.fnmatchcase(relative, pattern):
+            return True
+    return False
+
+
 def _walk(folder: Path) -> list[Path]:
     found: list[Path] = []
     inside = folder.resolve()
+    patterns = read_ignore_patterns(folder)
     # Symlinked folders are not followed and symlinked files must point inside the folder: no cycles,
     # and a corpus folder cannot pull in /etc.
     for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not _is_hidden(d) and d not in SKIPPED_DIR_NAMES)
+        rel_root = Path(root).relative_to(folder)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not _is_hidden(d)
+            and d not in SKIPPED_DIR_NAMES
+            and not _ignored((rel_root / d).as_posix(), patterns, is_dir=True)
+        )
         for name in sorted(files):
             path = Path(root) / name
+            if _ignored((rel_root / name).as_posix(), patterns, is_dir=False):
+                continue
             if path.is_symlink() and not _links_inside(path, inside):
                 continue
             if path.is_file() and _wanted_in_folder(path):

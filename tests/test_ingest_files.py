@@ -126,3 +126,31 @@ def test_sha256_streams_the_file_and_doc_id_depends_on_the_resolved_path(tmp_pat
     assert doc_id == hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
     monkeypatch.chdir(tmp_path)
     assert doc_id_for("big.bin") == doc_id
+
+
+def test_icggignore_keeps_sources_and_notes_out_of_a_folder_ingest(tmp_path):
+    from ingest.files import discover
+
+    (tmp_path / "news").mkdir()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "news" / "item.md").write_text("---\ntitle: A\n---\nBody.\n", encoding="utf-8")
+    (tmp_path / "src" / "report.md").write_text("# Source of a PDF\n", encoding="utf-8")
+    (tmp_path / "README.md").write_text("# About this folder\n", encoding="utf-8")
+    (tmp_path / "notes.md").write_text("# Kept\n", encoding="utf-8")
+    (tmp_path / ".icggignore").write_text("# comment\nsrc/\nREADME.md\n", encoding="utf-8")
+
+    found, problems = discover([tmp_path])
+
+    assert problems == []
+    assert sorted(p.relative_to(tmp_path.resolve()).as_posix() for p in found) == ["news/item.md", "notes.md"]
+
+
+def test_shipped_corpus_ingest_sees_only_news_items_and_pdf_reports():
+    from pathlib import Path
+
+    from ingest.files import discover
+
+    corpus = Path(__file__).resolve().parent.parent / "corpus"
+    found, _ = discover([corpus])
+    folders = {p.relative_to(corpus).parts[0] for p in found}
+    assert folders == {"news", "pdf"}
