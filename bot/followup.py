@@ -31,6 +31,7 @@ _THERE = re.compile(r"\bthere\b", re.I)
 _QUESTION_WORD = re.compile(
     r"^\s*(what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did)\b", re.I
 )
+_WHAT_ABOUT = re.compile(r"^\s*(and\s+)?(what|how)\s+about\b", re.I)
 _PREPOSITION = re.compile(r"^(in|at|on|for|during|since|after|before|from|with|by|between)\b", re.I)
 _WH_HEAD = re.compile(
     r"^\s*(?:(?:tell me about|describe|explain|what do you know about)\s+|"
@@ -128,6 +129,8 @@ def resolve_followup(question: str, history: History) -> str:
         owner = _POSSESSIVE.sub("", body).strip()
         if subject is None:
             return f"{_capitalise(body)}? (follow-up to: {previous})"
+        if _WHAT_ABOUT.match(question) and not _POSSESSIVE.search(body) and subject in previous:
+            return previous.replace(subject, body, 1)  # "What is X?" + "what about Y?" -> "What is Y?"
         m = _WH_HEAD.match(previous.strip())
         opener = previous.strip()[: m.end()].strip() if m else "What is"
         if _POSSESSIVE.search(body) or owner.lower().startswith(("the ", "a ", "an ")) or owner.islower():

@@ -29,6 +29,7 @@ def turn(question: str, answer: str = "An answer [1].") -> list[tuple[str, str]]
             "What are the objectives of the Chemical Earth programme?",
         ),
         ("What did ICGG do in Cambodia?", "What about Laos?", "What did ICGG do in Laos?"),
+        ("What is geochemical mapping?", "what about baseline sampling?", "What is baseline sampling?"),
         ("What did ICGG do in Cambodia?", "and in 2019?", "What did ICGG do in Cambodia in 2019?"),
         (
             "What is the Chemical Earth programme?",
