@@ -185,11 +185,19 @@ def main() -> None:
     lines += [
         "## Best grid points (by the worse of the two rates)",
         "",
-        "| score | coverage | specific | answerable answered | unanswerable abstained |",
-        "| --- | --- | --- | --- | --- |",
+        "| "
+        + " | ".join(name.removeprefix("abstain_min_") for name in sweeps)
+        + " | answerable answered | unanswerable abstained |",
+        "|" + " --- |" * (len(sweeps) + 2),
     ]
-    for _, _, combo, a, b in grid[:10]:
-        lines.append(f"| {combo[0]} | {combo[1]} | {combo[2]} | {a:.1%} | {b:.1%} |")
+    seen = set()
+    for _, _, combo, a, b in grid:
+        if (a, b) in seen:  # one row per distinct outcome
+            continue
+        seen.add((a, b))
+        lines.append("| " + " | ".join(str(v) for v in combo) + f" | {a:.1%} | {b:.1%} |")
+        if len(seen) == 10:
+            break
     lines += ["", "## Misclassified with the configured thresholds", ""]
     s = settings
     for r in rows:
