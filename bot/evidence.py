@@ -35,6 +35,8 @@ RANK_PENALTY = 0.015
 DISCLAIMER_MIN_OVERLAP = 0.4  # a disclaimer counts only when it is about the question's terms
 MIN_WORDS = 5
 MIN_CHARS = 25
+MAX_CHARS = 600
+TABLE_LINE_CHARS = 30
 MAX_CANDIDATES = 48
 SENTENCE_CACHE_SIZE = 50_000
 
@@ -175,13 +177,16 @@ def is_quotable(text: str) -> bool:
         return False
     if text[0].islower() or text[0] in ",;:)]":
         return False  # the tail of a sentence cut by a page break or a chunk boundary
-    if "|" in text or text.rstrip().endswith(":"):
+    if "|" in text or text.rstrip().endswith(":") or len(text) > MAX_CHARS:
         return False
+    lines = text.splitlines()
+    if len(lines) >= 3 and sum(len(line) for line in lines) / len(lines) < TABLE_LINE_CHARS:
+        return False  # cells of a table or a timeline run together by PDF extraction
     letters = sum(c.isalpha() for c in text)
     if letters < 0.5 * len(text):
         return False
-    # Headings are short lines without a full stop, usually in title case.
-    if not re.search(r"[.!?]['\")\]”’]*$", text) and len(text.split()) < 12:
+    # Prose sentences end with a full stop; headings, captions and table rows run together don't.
+    if not re.search(r"[.!?]['\")\]”’]*$", text):
         return False
     return any(c.islower() for c in text)
 

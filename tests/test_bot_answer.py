@@ -193,7 +193,14 @@ def test_headings_table_rows_and_fragments_are_not_quotable():
     assert not is_quotable("| 2016 | 76 elements | 25 per cent |")
     assert not is_quotable("Too short.")
     assert not is_quotable("twelve provinces in the south as well as the north.")
+    assert not is_quotable(
+        "12 May 2016\nAgreement signed; centre opened\n13 May 2016\nInitiative issued in Langfang."
+    )
     assert is_quotable("The centre was inaugurated in Langfang on 12 May 2016.")
+    assert is_quotable(
+        "The centre was inaugurated\nin Langfang on 12 May 2016 at a ceremony\n"
+        "attended by the minister and guests."
+    )
 
 
 def test_citation_marker_goes_before_the_final_full_stop():
