@@ -215,7 +215,7 @@ PUBLISHED = {  # nDCG@10 / recall@100 from ../shared/external/ir/PUBLISHED.md
     "arguana": {"MiniLM (MTEB)": (0.50167, 0.97724), "BM25 bm25s (MTEB)": (0.49276, 0.96515),
                 "BM25 Anserini flat": (0.3970, 0.9324), "BM25 BEIR paper": (0.315, None)},
 }  # fmt: skip
-DEPTH = 1000  # candidates per side, as in BEIR's top-1000 runs
+DEPTH = 300  # candidates per side (ample for nDCG@10 and recall@100; keeps the run short on 2 cores)
 
 
 class Run:
@@ -269,7 +269,7 @@ def score(rankings: dict[str, list[str]], qrels: dict[str, dict[str, int]]) -> t
 
 GRID = [
     {"bm25_weight": bw, "exact_match_weight": ew, "rrf_k": rk}
-    for bw in (0.5, 1.0, 1.5)
+    for bw in (1.0,)
     for ew in (0.0, 0.5, 1.0)
     for rk in (60,)
 ]

@@ -8,9 +8,9 @@ What a search does (hybrid, the default):
    ``dense_depth``. BM25: ``index.keyword_search``, depth ``bm25_depth``.
 3. Weighted reciprocal rank fusion: a candidate scores ``sum(w / (rrf_k + rank))`` over the rankings it
    appears in (rank from 1).
-4. Exact tokens: numbers, years, codes and capitalised names in the question ("160 km", "IGCP 259",
-   "2016") are *salient*. Candidates containing them form a third, "exact-match" ranking (more
-   numbers/codes first, then more names, ties in BM25 order) fused with weight ``exact_match_weight``,
+4. Exact tokens: numbers, years and codes in the question ("160 km", "IGCP 259", "2016") are
+   *salient*. Candidates containing them form a third, "exact-match" ranking (more salient tokens
+   first, ties in BM25 order) fused with weight ``exact_match_weight``,
    so the passage that literally states "76 elements" is not outvoted by passages that are merely about
    the same topic. Tokens present in most candidates are ignored. Nothing in it depends on particular
    wording: salience is a regular-expression notion.
@@ -61,40 +61,20 @@ def _norm(text: str) -> str:
     return re.sub(r"(?<=\d)[,\u202f\u00a0 ](?=\d{3}\b)", "", text)
 
 
-@dataclass(frozen=True)
-class SalientTokens:
-    """The exact tokens of a question, normalised: ``specific`` = numbers, years, codes; ``names``."""
+def salient_tokens(question: str) -> tuple[str, ...]:
+    """Numbers, years and acronyms/codes of a question ("160", "2016", "igcp", "f046"), normalised.
 
-    specific: tuple[str, ...]
-    names: tuple[str, ...]
-
-    def __bool__(self) -> bool:
-        return bool(self.specific or self.names)
-
-    @property
-    def all(self) -> tuple[str, ...]:
-        return self.specific + self.names
-
-
-def salient_tokens(question: str) -> SalientTokens:
-    """Numbers, years, acronyms/codes and capitalised names of a question, normalised, in order.
-
-    A capitalised word counts as a name unless it starts the question or is a question/function word;
-    this is deliberately generic (no list of ICGG terms).
+    Capitalised names were tried as well and made ranking worse on both the development questions and
+    SciFact's train split (a name is usually already well served by BM25 and the embedding), so only
+    tokens whose exact form carries the meaning are used. Deliberately generic: no list of ICGG terms.
     """
-    specific: list[str] = []
-    names: list[str] = []
     text = unicodedata.normalize("NFKC", question)
-    for m in _NUMBER.finditer(text):
-        specific.append(_norm(m.group()))
-    codes = {m.group() for m in _CODE.finditer(text) if not m.group().isdigit()}
-    for i, m in enumerate(_WORDS.finditer(text)):
+    found = [_norm(m.group()) for m in _NUMBER.finditer(text)]
+    for m in _CODE.finditer(text):
         word = re.sub(r"['’]s$", "", m.group())
-        if word in codes:
-            specific.append(_norm(word))
-        elif i > 0 and word[0].isupper() and word.lower() not in _QUESTION_WORDS:
-            names.append(_norm(word))
-    return SalientTokens(tuple(dict.fromkeys(specific)), tuple(dict.fromkeys(names)))
+        if not word.isdigit():
+            found.append(_norm(word))
+    return tuple(dict.fromkeys(found))
 
 
 def matched_tokens(text: str, tokens: Sequence[str]) -> set[str]:
@@ -234,33 +214,28 @@ class Retriever:
         return _Candidates(order, fused, dense, bm25)
 
     def _exact_match_ranking(self, query: str, dense_hits: list[Hit], bm25_hits: list[Hit]) -> list[int]:
-        """Candidates ranked by how many of the query's exact tokens they contain.
+        """Candidates ranked by how many of the query's numbers/years/codes they contain.
 
-        Order: more numbers/years/codes first, then more names, then BM25 order, then dense order.
-        Candidates containing none are left out. A token found in more than half of the candidate pool
-        (e.g. the organisation's own acronym) does not discriminate and is ignored, so the ranking
-        only speaks when it has something specific to say.
+        Ties keep BM25 order, then dense order; candidates containing none are left out. A token found
+        in more than half of the candidate pool (e.g. the organisation's own acronym) does not
+        discriminate and is ignored, so the ranking only speaks when it has something specific to say.
         """
-        salient = salient_tokens(query)
-        if not salient or self.settings.exact_match_weight <= 0:
+        tokens = salient_tokens(query)
+        if not tokens or self.settings.exact_match_weight <= 0:
             return []
         pool = list(dict.fromkeys([h.row for h in bm25_hits] + [h.row for h in dense_hits]))
         matches = {}
         for row in pool:
             chunk = self.index.chunk(row)
-            matches[row] = matched_tokens(chunk.heading + "\n" + chunk.text, salient.all)
+            matches[row] = matched_tokens(chunk.heading + "\n" + chunk.text, tokens)
+        common = set()
         if len(pool) >= 4:
-            common = {t for t in salient.all if sum(t in m for m in matches.values()) > len(pool) / 2}
-        else:
-            common = set()
-        specific = set(salient.specific) - common
-        names = set(salient.names) - common
+            common = {t for t in tokens if sum(t in m for m in matches.values()) > len(pool) / 2}
+        useful = set(tokens) - common
         position = {row: i for i, row in enumerate(pool)}
-        scored = [
-            (len(m & specific), len(m & names), row) for row, m in matches.items() if m & (specific | names)
-        ]
-        scored.sort(key=lambda t: (-t[0], -t[1], position[t[2]]))
-        return [row for _, _, row in scored]
+        scored = [(len(m & useful), row) for row, m in matches.items() if m & useful]
+        scored.sort(key=lambda t: (-t[0], position[t[1]]))
+        return [row for _, row in scored]
 
     def _complete_scores(
         self,
