@@ -186,15 +186,24 @@ def bounded_stream(model, messages, settings: Settings) -> Iterator[str]:
     stop = threading.Event()
     done = object()
 
+    def hand_over(item) -> bool:
+        """Put ``item`` for the consumer; False once the consumer has gone (never blocks forever)."""
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce() -> None:
         try:
             for chunk in model.stream(messages):
-                if stop.is_set():
+                if not hand_over(_chunk_text(chunk)):
                     return
-                out.put(_chunk_text(chunk))
-            out.put(done)
+            hand_over(done)
         except BaseException as exc:  # handed to the consumer
-            out.put(exc)
+            hand_over(exc)
 
     threading.Thread(target=produce, name="llm-stream", daemon=True).start()
     produced = 0
