@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import textwrap
 from collections.abc import Iterator
@@ -306,7 +307,8 @@ def eval_command(set_path, out_path, as_json):
     out_path.write_text(
         f"# Evaluation on `{set_path}`\n\nIndex generation `{assistant.generation}`, model "
         f"`{assistant.index.model_name}`, answer backend `{assistant.settings.llm_backend}`. "
-        "Written by `icgg eval`.\n\n" + table,
+        f"Written by `icgg eval`. Load average when done: {os.getloadavg()[0]:.1f} on {os.cpu_count()} "
+        "CPUs (latencies here include that contention; `bench/query.py` times search alone).\n\n" + table,
         encoding="utf-8",
     )
     if as_json:
