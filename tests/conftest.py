@@ -45,6 +45,13 @@ def embedder():
     return load_embedder(Settings(_env_file=None))
 
 
+@pytest.fixture(scope="session")
+def token_len(embedder):
+    """Chunk sizes are counted in the tokens the embedding model sees."""
+    tokenizer = embedder.tokenizer
+    return lambda text: len(tokenizer.encode(text, add_special_tokens=False))
+
+
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     """Settings isolated from the environment, with the index in a fresh tmp dir."""

@@ -17,12 +17,6 @@ TARGET, OVERLAP = 60, 15
 
 
 @pytest.fixture(scope="module")
-def token_len(embedder):
-    tokenizer = embedder.tokenizer
-    return lambda text: len(tokenizer.encode(text, add_special_tokens=False))
-
-
-@pytest.fixture(scope="module")
 def chunker(token_len):
     return Chunker(token_len, TARGET, OVERLAP)
 

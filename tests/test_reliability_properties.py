@@ -52,12 +52,6 @@ _page_text = st.lists(_paragraph, max_size=8).map("\n\n".join)
 
 
 @pytest.fixture(scope="module")
-def token_len(embedder):
-    tokenizer = embedder.tokenizer
-    return lambda text: len(tokenizer.encode(text, add_special_tokens=False))
-
-
-@pytest.fixture(scope="module")
 def chunker(token_len):
     return Chunker(token_len, TARGET, OVERLAP)
 
