@@ -195,7 +195,9 @@ def test_symlink_loops_neither_hang_discovery_nor_duplicate_documents(hostile):
 
 @pytest.mark.parametrize(
     ("memory_mb", "stopped_by"),
-    [(512, "LimitReachedError"), (64, "MemoryError")],
+    # With a 64 MB cap, which guard fires first depends on the allocator and the interpreter's starting
+    # footprint (seen both ways on two machines): either way the bomb must stop inside the child.
+    [(512, ("LimitReachedError",)), (64, ("MemoryError", "LimitReachedError"))],
     ids=["pypdf-limit", "sandbox-memory-cap"],
 )
 def test_decompression_bomb_is_stopped_without_growing_the_parent(tmp_path, memory_mb, stopped_by):
@@ -204,7 +206,9 @@ def test_decompression_bomb_is_stopped_without_growing_the_parent(tmp_path, memo
     rss_before = _rss_mb()
     outcome = read_file(bomb, Settings(_env_file=None, pdf_memory_mb=memory_mb, pdf_timeout_s=30))
     assert outcome.status == "failed"
-    assert outcome.reason.startswith(f"text extraction failed on every page (p1 {stopped_by}")
+    assert outcome.reason.startswith(
+        tuple(f"text extraction failed on every page (p1 {guard}" for guard in stopped_by)
+    ), outcome.reason
     assert _rss_mb() - rss_before < 50  # the bomb went off in the child, not here
 
 
