@@ -305,9 +305,16 @@ def select(
     relative_floor: float = 0.8,
     duplicate_cosine: float = 0.9,
     duplicate_jaccard: float = 0.6,
+    min_novelty: float = 0.4,
 ) -> list[Candidate]:
-    """Greedy pick, best first: skip near duplicates, stop when the score falls well below the best."""
+    """Greedy pick, best first: skip near duplicates, stop when the score falls well below the best.
+
+    A sentence is also skipped when fewer than ``min_novelty`` of its terms are new relative to the
+    sentences already picked: reprints of one fact in several documents ("On 12 May 2016 the agreement
+    ... was signed") otherwise fill the answer with the same statement in different words.
+    """
     picked: list[Candidate] = []
+    covered: set[str] = set()
     for c in candidates:
         if len(picked) >= max_sentences:
             break
@@ -318,5 +325,8 @@ def select(
             for p in picked
         ):
             continue
+        if picked and c.tokens and len(c.tokens - covered) / len(c.tokens) < min_novelty:
+            continue
         picked.append(c)
+        covered |= c.tokens
     return picked
