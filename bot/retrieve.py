@@ -9,8 +9,8 @@ What a search does (hybrid, the default):
 3. Weighted reciprocal rank fusion: a candidate scores ``sum(w / (rrf_k + rank))`` over the rankings it
    appears in (rank from 1).
 4. Exact tokens: numbers, years and codes in the question ("160 km", "IGCP 259", "2016") are
-   *salient*. Candidates containing them form a third, "exact-match" ranking (more salient tokens
-   first, ties in BM25 order) fused with weight ``exact_match_weight``,
+   *salient*. Candidates containing all of them form a third, "exact-match" ranking (in BM25 order)
+   fused with weight ``exact_match_weight``,
    so the passage that literally states "76 elements" is not outvoted by passages that are merely about
    the same topic. Tokens present in most candidates are ignored. Nothing in it depends on particular
    wording: salience is a regular-expression notion.
@@ -214,10 +214,11 @@ class Retriever:
         return _Candidates(order, fused, dense, bm25)
 
     def _exact_match_ranking(self, query: str, dense_hits: list[Hit], bm25_hits: list[Hit]) -> list[int]:
-        """Candidates ranked by how many of the query's numbers/years/codes they contain.
+        """Candidates containing *every* number/year/code of the query, in BM25 order, then dense order.
 
-        Ties keep BM25 order, then dense order; candidates containing none are left out. A token found
-        in more than half of the candidate pool (e.g. the organisation's own acronym) does not
+        "Every", not "most": ranking by the count of matched tokens let long queries full of numbers
+        promote passages that merely share several of them (ArguAna nDCG@10 fell from 0.54 to 0.35).
+        A token found in more than half of the candidate pool (e.g. the organisation's own acronym) does not
         discriminate and is ignored, so the ranking only speaks when it has something specific to say.
         """
         tokens = salient_tokens(query)
@@ -232,10 +233,9 @@ class Retriever:
         if len(pool) >= 4:
             common = {t for t in tokens if sum(t in m for m in matches.values()) > len(pool) / 2}
         useful = set(tokens) - common
-        position = {row: i for i, row in enumerate(pool)}
-        scored = [(len(m & useful), row) for row, m in matches.items() if m & useful]
-        scored.sort(key=lambda t: (-t[0], position[t[1]]))
-        return [row for _, row in scored]
+        if not useful:
+            return []
+        return [row for row in pool if useful <= matches[row]]
 
     def _complete_scores(
         self,
