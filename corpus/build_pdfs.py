@@ -589,25 +589,16 @@ class Renderer:
         pdf.set_font(FONT, "I" if p.quote else "", BODY_SIZE)
         if p.quote:
             pdf.set_x(MARGIN + 8)
-            pdf.multi_cell(
-                pdf.epw - 16,
-                LINE_H,
-                fpdf_markdown(p.text, self.where),
-                align="J",
-                markdown=True,
-                new_x="LMARGIN",
-                new_y="NEXT",
-            )
-        else:
-            pdf.multi_cell(
-                0,
-                LINE_H,
-                fpdf_markdown(p.text, self.where),
-                align="J",
-                markdown=True,
-                new_x="LMARGIN",
-                new_y="NEXT",
-            )
+        width = pdf.epw - 16 if p.quote else 0  # 0: up to the right margin
+        pdf.multi_cell(
+            width,
+            LINE_H,
+            fpdf_markdown(p.text, self.where),
+            align="J",
+            markdown=True,
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         pdf.ln(2.2)
 
     def list_block(self, lst: ListBlock) -> None:
