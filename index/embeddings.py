@@ -66,8 +66,8 @@ class CoalescingRunner:
     Concurrent searches each need one short query embedded. Run one after another, 8 users wait for
     8 forward passes; merged, they share one pass that costs about a third as much (measured in
     ``bench/results/load.md``). There is no background thread and no waiting for company: a caller
-    queues its request, takes the model lock, and runs every queued request (its own included, up to
-    ``max_texts`` texts) in one call; callers whose request a previous holder ran just return. A lone
+    queues its request and, when no pass is running, runs every queued request (its own included, up
+    to ``max_texts`` texts) in one call; callers whose request that pass served are woken and return. A lone
     caller therefore pays nothing extra. An error in the merged call is raised in every caller it
     served, and the runner stays usable.
     """
@@ -76,20 +76,29 @@ class CoalescingRunner:
         self._encode = encode
         self.max_texts = max(1, max_texts)
         self._queue: deque[_Request] = deque()
-        self._queue_lock = threading.Lock()
-        self._model_lock = threading.Lock()
+        # Guards the queue and ``_busy``; callers served by someone else's pass are woken through it
+        # at once (waiting on the model itself would make them sit through the next pass too).
+        self._changed = threading.Condition()
+        self._busy = False  # a pass is running
         self.calls = 0  # encode calls made, for tests and benchmarks
 
     def run(self, texts: list[str]) -> np.ndarray:
         request = _Request(texts)
-        with self._queue_lock:
+        with self._changed:
             self._queue.append(request)
-        while True:
-            with self._model_lock:
-                if not request.done:
-                    self._serve(self._take())
-            if request.done:
-                break
+            while not request.done:
+                if self._busy:
+                    self._changed.wait()
+                    continue
+                self._busy = True
+                batch = self._take()
+                self._changed.release()
+                try:
+                    self._serve(batch)
+                finally:
+                    self._changed.acquire()
+                    self._busy = False
+                    self._changed.notify_all()
         if request.error is not None:
             raise request.error
         assert request.vectors is not None
@@ -99,11 +108,10 @@ class CoalescingRunner:
         """The oldest queued requests whose texts fit in ``max_texts`` (always at least one)."""
         batch: list[_Request] = []
         size = 0
-        with self._queue_lock:
-            while self._queue and (not batch or size + len(self._queue[0].texts) <= self.max_texts):
-                request = self._queue.popleft()
-                batch.append(request)
-                size += len(request.texts)
+        while self._queue and (not batch or size + len(self._queue[0].texts) <= self.max_texts):
+            request = self._queue.popleft()
+            batch.append(request)
+            size += len(request.texts)
         return batch
 
     def _serve(self, batch: list[_Request]) -> None:
