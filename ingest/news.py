@@ -16,6 +16,7 @@ import yaml
 from ingest.clean import clean_text
 from ingest.dates import date_from_filename, find_date, iso_date
 from ingest.documents import DOC_TYPE_NEWS, DOC_TYPE_PAGE, DOC_TYPES, Page, ParsedDocument
+from ingest.encoding import decode_text
 from ingest.errors import DocumentError
 from ingest.headings import markdown_heading
 
@@ -55,10 +56,8 @@ def markdown_to_text(body: str) -> str:
 
 
 def _decode(path: Path, data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DocumentError(f"not valid UTF-8 text (bad byte at offset {exc.start})") from exc
+    """UTF-8, or UTF-16/UTF-32 as Windows tools save "Unicode" text (see ``ingest.encoding``)."""
+    return decode_text(data)
 
 
 def split_front_matter(text: str) -> tuple[dict | None, str]:

@@ -7,10 +7,11 @@ the first few KiB of a file; it never parses a document and never trusts the ext
 
 from __future__ import annotations
 
-import codecs
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+
+from ingest.encoding import decode_head, head_encoding
 
 HEAD_BYTES = 8192
 PDF_MAGIC_WINDOW = 1024  # readers accept junk before "%PDF-"; so do we, within this window
@@ -92,19 +93,18 @@ def sniff_bytes(head: bytes, suffix: str = "") -> Sniffed:
     for offset, magic, name in _MAGICS:
         if head[offset : offset + len(magic)] == magic:
             return Sniffed(Kind.BINARY, name)
-    if b"\x00" in head:
-        return Sniffed(Kind.BINARY, "binary data with NUL bytes")
-    try:
-        # Incremental decode: the head may end in the middle of a multi-byte character.
-        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
-    except UnicodeDecodeError:
+    encoding = head_encoding(head)
+    if encoding is None:
+        if b"\x00" in head:
+            return Sniffed(Kind.BINARY, "binary data with NUL bytes")
         return Sniffed(Kind.BINARY, "binary data, not UTF-8 text")
+    text = decode_head(head, encoding)
     stripped = text.lstrip().lower()
     if stripped.startswith(("<!doctype html", "<html")) or (
         stripped.startswith("<?xml") and "<html" in stripped[:1024]
     ):
         return Sniffed(Kind.HTML)
-    if text.startswith("---\n") or text.startswith("---\r\n") or suffix in MARKDOWN_SUFFIXES:
+    if text.startswith(("---\n", "---\r\n")) or suffix in MARKDOWN_SUFFIXES:
         return Sniffed(Kind.MARKDOWN)
     if suffix in HTML_SUFFIXES and "<" in stripped:
         return Sniffed(Kind.HTML)

@@ -62,7 +62,7 @@ EXPECTED = {
     "script_md": "ok",
     "png_as_md": r"^binary file, not a document \(looks like PNG\)$",
     "elf_as_md": r"^binary file, not a document \(looks like ELF executable\)$",
-    "utf16_txt": r"^binary file, not a document \(",  # UTF-16 is not read (yet): refused, not mangled
+    "utf16_txt": "ok",  # Windows "Unicode" text (UTF-16 with BOM) is decoded, not refused as binary
     "nul_bytes_md": r"^binary file, not a document \(looks like binary data with NUL bytes\)$",
     "latin1_txt": r"^binary file, not a document \(looks like binary data, not UTF-8 text\)$",
     "long_line_txt": "ok",
