@@ -3,8 +3,8 @@
 For every question of the eval set (``tests/eval/qa.jsonl``: objects with ``question`` and either
 ``answerable`` or ``unanswerable``), retrieve passages with ``bot.api.Assistant`` over an index built from
 ``corpus/`` and compute the evidence signals the answerer decides on. Then sweep each threshold (the
-others held at their configured values) and a small grid of all three, and report, per setting, the
-share of answerable questions answered and the share of unanswerable ones abstained on.
+others held at their configured values) and a coarser grid of all of them together, and report, per
+setting, the share of answerable questions answered and the share of unanswerable ones abstained on.
 
     python bench/calibrate_abstention.py [--eval FILE] [--index-dir DIR] [--out bench/results/abstention.md]
 
@@ -134,6 +134,8 @@ def main() -> None:
                 "abstain_min_coverage",
                 "abstain_min_specific_coverage",
                 "abstain_min_number_coverage",
+                "abstain_min_asked_coverage",
+                "abstain_require_answer_type",
             )
         ),
         "",
@@ -163,6 +165,18 @@ def main() -> None:
         "abstain_min_coverage": [0.0, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6],
         "abstain_min_specific_coverage": [0.0, 0.5, 0.6, 0.75, 1.0],
         "abstain_min_number_coverage": [0.0, 0.5, 1.0],
+        "abstain_min_asked_coverage": [0.0, 0.1, 0.2, 0.3, 0.4],
+        "abstain_require_answer_type": [False, True],
+    }
+    # The joint grid uses coarser steps so that it stays a few hundred thousand decisions.
+    grid_values = {
+        "abstain_min_score": [0.5, 0.6, 0.7, 0.8, 0.9],
+        "abstain_min_cosine": [0.0, 0.4, 0.5, 0.6],
+        "abstain_min_coverage": [0.3, 0.4, 0.5],
+        "abstain_min_specific_coverage": [0.5, 0.6, 0.75],
+        "abstain_min_number_coverage": [0.5, 1.0],
+        "abstain_min_asked_coverage": [0.0, 0.1, 0.2, 0.3],
+        "abstain_require_answer_type": [False, True],
     }
     for name, values in sweeps.items():
         lines += [
@@ -173,12 +187,12 @@ def main() -> None:
         ]
         for v in values:
             a, b = rates(rows, decide_with(**{name: v}))
-            mark = " (configured)" if abs(getattr(settings, name) - v) < 1e-9 else ""
+            mark = " (configured)" if getattr(settings, name) == v else ""
             lines.append(f"| {v}{mark} | {a:.1%} | {b:.1%} |")
         lines.append("")
     grid = []
-    for combo in itertools.product(*sweeps.values()):
-        overrides = dict(zip(sweeps, combo, strict=True))
+    for combo in itertools.product(*grid_values.values()):
+        overrides = dict(zip(grid_values, combo, strict=True))
         a, b = rates(rows, decide_with(**overrides))
         grid.append((min(a, b), a + b, combo, a, b))
     grid.sort(key=lambda g: (-g[0], -g[1]))
@@ -186,9 +200,9 @@ def main() -> None:
         "## Best grid points (by the worse of the two rates)",
         "",
         "| "
-        + " | ".join(name.removeprefix("abstain_min_") for name in sweeps)
+        + " | ".join(name.removeprefix("abstain_min_").removeprefix("abstain_") for name in grid_values)
         + " | answerable answered | unanswerable abstained |",
-        "|" + " --- |" * (len(sweeps) + 2),
+        "|" + " --- |" * (len(grid_values) + 2),
     ]
     seen = set()
     for _, _, combo, a, b in grid:
@@ -208,7 +222,8 @@ def main() -> None:
             lines.append(
                 f"- {kind}: {r.question} (score {ev.best_score:.2f}, cosine {ev.best_cosine:.2f}, "
                 f"coverage {ev.coverage:.2f}, specific {ev.specific_coverage:.2f}, numbers "
-                f"{ev.number_coverage:.2f}, disclaimed {ev.disclaimed}; why: "
+                f"{ev.number_coverage:.2f}, disclaimed {ev.disclaimed}, asks for {ev.asked_kind or '-'}; "
+                f"why: "
                 f"{weak_evidence(ev, s) or '-'})"
             )
     text = "\n".join(lines) + "\n"

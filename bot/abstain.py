@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.evidence import Evidence
+from bot.evidence import STRICT_KINDS, Candidate, Evidence, carries_answer_type, select
 from bot.types import ABSTAIN_TEXT, Answer, Passage
 from icgg.settings import Settings
 from index.store import DocumentRecord
@@ -33,7 +33,32 @@ def weak_evidence(evidence: Evidence, settings: Settings) -> str | None:
     if evidence.specific_coverage < settings.abstain_min_specific_coverage:
         limit = settings.abstain_min_specific_coverage
         return f"names/numbers covered {evidence.specific_coverage:.2f} < {limit}"
+    # The last two checks judge what the answer would actually quote, not just what was retrieved.
+    quoted = select(evidence.candidates, settings.answer_max_sentences)
+    asked = asked_coverage(evidence, quoted)
+    if asked < settings.abstain_min_asked_coverage:
+        return (
+            f"asked-about words in the quoted sentences {asked:.2f} < {settings.abstain_min_asked_coverage}"
+        )
+    kind = evidence.asked_kind
+    if (
+        settings.abstain_require_answer_type
+        and kind in STRICT_KINDS
+        and not any(carries_answer_type(kind, c.span.text, evidence.known_values) for c in quoted)
+    ):
+        return f"the question asks for a {kind} and the quoted sentences give none"
     return None
+
+
+def asked_coverage(evidence: Evidence, quoted: Sequence[Candidate]) -> float:
+    """Share of the question's asked-about words (``Evidence.asked_terms``) in the quoted sentences.
+
+    1.0 when the question has none (it consists of names, numbers and request words only).
+    """
+    if not evidence.asked_terms:
+        return 1.0
+    found = set().union(*(c.tokens for c in quoted)) if quoted else set()
+    return len(evidence.asked_terms & found) / len(evidence.asked_terms)
 
 
 def nearest_documents(passages: Sequence[Passage], limit: int = 5) -> list[DocumentRecord]:

@@ -87,6 +87,9 @@ class Evidence:
     number_coverage: float  # share of the question's numbers (years, counts, codes) found in one passage
     question_terms: frozenset[str]
     disclaimed: bool = False  # a top sentence matching the question says the documents lack this
+    asked_kind: str | None = None  # answer_type() of the question
+    asked_terms: frozenset[str] = frozenset()  # asked_terms() of the question
+    known_values: frozenset[str] = frozenset()  # question_values() of the question
 
 
 class SentenceVectorCache:
@@ -122,30 +125,105 @@ class SentenceVectorCache:
 _SENTENCE_VECTORS = SentenceVectorCache(SENTENCE_CACHE_SIZE)
 
 
+# Wh-phrases and the kind of value they ask for. "when" and "who" count only where they open a
+# question or a clause: "... when the centre was founded" and "participants who attended" are not asks.
+_CLAUSE = r"(?:^|[,;:(\-–]\s*|\b(?:and|or|but|so|also)\s+)"
+_ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("day", re.compile(r"\b(?:what|which)\s+(?:\w+\s+){0,2}?(?:date|day)s?\b|\bon what day\b")),
+    ("year", re.compile(r"\b(?:what|which)\s+(?:\w+\s+){0,2}?years?\b")),
+    (
+        "date",
+        re.compile(
+            r"\bsince when\b|\bhow long ago\b|\bwhen\s*\??\s*$|\bwhen\s+(?:did|was|were|is|are|does|do|has|"
+            r"have|had|will|would|could|can|should)\b"
+        ),
+    ),
+    ("count", re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share|fraction) of\b")),
+    ("measure", re.compile(r"\bhow (?:long|large|big|far|deep|high|wide|old)\b")),
+    ("person", re.compile(_CLAUSE + r"(?:who|whom|whose)\b")),
+    ("place", re.compile(_CLAUSE + r"where\b")),
+)
+# Kinds whose value can be recognised reliably in a sentence; abstention requires one of these when it is
+# asked for. A "who" may be answered by a person, a body or a country, so it only steers sentence choice.
+STRICT_KINDS = frozenset({"day", "year", "date", "count", "measure"})
+# Words that phrase a request rather than name what is asked ("can you tell me", "pls list").
+REQUEST_WORDS = frozenset(
+    tokenize(
+        "tell know list give name show explain describe find want like need please pls info information "
+        "detail details anything something question ask d"
+    )
+)
+_DAY_DATE = re.compile(
+    r"\b\d{1,2}(?:st|nd|rd|th)?(?:\s*(?:-|–|to|and)\s*\d{1,2}(?:st|nd|rd|th)?)?\s+"
+    + _MONTH.pattern
+    + r"|"
+    + _MONTH.pattern
+    + r"\s+\d{1,2}\b|\b\d{4}-\d{2}-\d{2}\b"
+)
+_COUNT = re.compile(
+    r"\b\d[\d,.]*\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+    r"fifty|dozens?|hundreds?|thousands?|millions?|billions?)\b",
+    re.I,
+)
+
+
 def answer_type(question: str) -> str | None:
-    """What kind of thing the question asks for, from its wh-word: date, number, person, place or None."""
-    q = question.lower()
-    if re.search(r"\b(when|what year|which year|what date|which date|how long ago|since when)\b", q):
-        return "date"
-    if re.search(r"\b(how many|how much|what number|what percentage|what share|how large|how big)\b", q):
-        return "number"
-    if re.search(r"\b(who|whom|whose)\b", q):
-        return "person"
-    if re.search(r"\bwhere\b", q):
-        return "place"
-    return None
+    """What the question asks for, from its first wh-phrase: day, year, date, count, measure, person,
+    place, or None. The first ask decides in a multi-part question ("How long ... and how many ...")."""
+    q = question.lower().strip()
+    found = [(m.start(), kind) for kind, pattern in _ASKS if (m := pattern.search(q))]
+    return min(found)[1] if found else None
+
+
+def question_values(question: str) -> frozenset[str]:
+    """Numbers and years written in the question: a sentence repeating them has not answered anything."""
+    return frozenset(m.group(0).lower().rstrip(".,") for m in _COUNT.finditer(question))
+
+
+def carries_answer_type(kind: str | None, text: str, known: frozenset[str] = frozenset()) -> bool:
+    """Does ``text`` contain a value of the asked kind that the question (``known``) does not already give?
+
+    A count must be a number that is not part of a date; a "when" needs a new year, month or day; a
+    "which day" needs a day and month. Kinds that cannot be checked this way (None, person, place) pass.
+    """
+    if kind == "day":
+        return bool(_DAY_DATE.search(text))
+    if kind == "year":
+        return any(y not in known for y in _YEAR.findall(text))
+    if kind == "date":
+        return bool(_DAY_DATE.search(text) or _MONTH.search(text)) or any(
+            y not in known for y in _YEAR.findall(text)
+        )
+    if kind in ("count", "measure"):
+        rest = _DAY_DATE.sub(" ", text) if kind == "count" else text
+        rest = _YEAR.sub(" ", rest) if kind == "count" else rest
+        return any(m.group(0).lower().rstrip(".,") not in known for m in _COUNT.finditer(rest))
+    return True
 
 
 def _matches_type(kind: str | None, text: str) -> bool:
-    if kind == "date":
-        return bool(_YEAR.search(text) or _MONTH.search(text))
-    if kind == "number":
-        return bool(_NUMBER.search(text))
+    """Sentence-choice bonus: the sentence holds something of the asked kind (names for who/where)."""
+    if kind in STRICT_KINDS:
+        return carries_answer_type(kind, text)
     if kind == "person":
         return bool(_NAME.search(text) or re.search(r"\b(Dr|Prof|Mr|Ms|Mrs)\b", text))
     if kind == "place":
         return bool(_NAME.search(text) or re.search(r"\b[A-Z][a-z]{3,}\b", text[1:]))
     return False
+
+
+def asked_terms(question: str) -> frozenset[str]:
+    """The question's content words that say what is asked (not names or numbers, not request words).
+
+    In "What training courses does the Karst centre offer?" these are training, course, offer: an answer
+    that mentions only the Karst centre has found the subject but not what was asked about it.
+    """
+    words = question.strip().split(maxsplit=1)
+    # Any capitalised word after the first counts as a name here, also after "Dr." or a full stop.
+    capitalised = re.findall(r"\b[A-Z]\w*", words[1] if len(words) > 1 else "")
+    acronyms = re.findall(r"\b[A-Z][A-Z0-9]+\b", question)
+    names = frozenset(tokenize(" ".join(capitalised + acronyms)))
+    return frozenset(tokenize(question)) - specific_terms(question) - names - REQUEST_WORDS
 
 
 def specific_terms(question: str) -> frozenset[str]:
@@ -292,6 +370,9 @@ def gather(
         number_coverage=number_coverage,
         question_terms=terms,
         disclaimed=disclaimed,
+        asked_kind=kind,
+        asked_terms=asked_terms(question),
+        known_values=question_values(question),
     )
 
 

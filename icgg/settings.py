@@ -109,6 +109,18 @@ class Settings(BaseSettings):
         le=1,
         description="Abstain when top passages hold less than this share of the question's names, numbers.",
     )
+    abstain_min_asked_coverage: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="Abstain when the sentences that would be quoted hold less than this share of the "
+        "question's non-name content words (what is asked, not whom it is about).",
+    )
+    abstain_require_answer_type: bool = Field(
+        True,
+        description="Abstain when a question asks for a date, year, day, count or measure and the sentences "
+        "that would be quoted hold none that the question does not already give.",
+    )
 
     # --- optional LLM backend ----------------------------------------------------------------------
     llm_backend: LLMBackend = Field(

@@ -6,10 +6,20 @@ import re
 
 import pytest
 
+from bot.abstain import weak_evidence
 from bot.answer import ExtractiveAnswerer, cite_inline, make_answerer
-from bot.evidence import answer_type, is_quotable, specific_terms
+from bot.evidence import (
+    answer_type,
+    asked_terms,
+    carries_answer_type,
+    gather,
+    is_quotable,
+    question_values,
+    specific_terms,
+)
 from bot.sentences import split_sentences
 from bot.types import ABSTAIN_TEXT, Answer
+from index.bm25 import tokenize
 from tests.answer_docs import REPRINTED, build_answer_index
 
 _CITED_SENTENCE = re.compile(r"[^.!?]*?\[\d+\][.!?]?")
@@ -210,6 +220,83 @@ def test_citation_marker_goes_before_the_final_full_stop():
 
 def test_answer_type_and_specific_terms_are_read_from_the_question():
     assert answer_type("When did IGCP 259 start?") == "date"
-    assert answer_type("How many cells are there?") == "number"
+    assert answer_type("How many cells are there?") == "count"
     assert answer_type("Who chaired the board?") == "person"
     assert specific_terms("When did IGCP 259 start in China?") == {"igcp", "259", "china"}
+
+
+def test_the_first_real_ask_decides_the_answer_type():
+    # "when" and "who" inside a clause are conjunctions and relative pronouns, not questions.
+    assert answer_type("Who was put in charge of the board when the centre was founded?") == "person"
+    assert answer_type("What tool is preferred when splitting a sample?") is None
+    assert answer_type("How many participants who attended came from Laos?") == "count"
+    assert answer_type("On which exact date was the session held?") == "day"
+    assert answer_type("In which month and year did the mission arrive?") == "year"
+    assert answer_type("How long did the workshop last, and how many people took part?") == "measure"
+    assert answer_type("icgg founded when?") == "date"
+    assert answer_type("Tell me about the reference network") is None
+
+
+def test_a_value_of_the_asked_kind_must_be_new_and_of_the_right_grain():
+    known = question_values("How many participants attended the 2021 course?")
+    assert carries_answer_type("count", "Some 45 participants attended.", known)
+    assert not carries_answer_type("count", "The 2021 course ran on 28 and 29 September 2021.", known)
+    assert not carries_answer_type("count", "The 2021 course was well attended.", known)
+    assert carries_answer_type("day", "It opened on 12 May 2016.")
+    assert not carries_answer_type("day", "It opened in 2016.")
+    assert carries_answer_type("year", "It opened in 2016.", question_values("Which year, after 2015?"))
+    assert not carries_answer_type("year", "It opened in 2016.", question_values("What year after 2016?"))
+    assert carries_answer_type("date", "It opened in May.", frozenset())
+    assert carries_answer_type(None, "Anything at all.")
+
+
+def test_asked_terms_leave_out_names_numbers_and_request_words():
+    question = "Can you tell me which training courses the Karst Centre in Guilin offered in 2019?"
+    assert asked_terms(question) == set(tokenize("training courses offered"))
+    assert asked_terms("Which degree does Dr. Peng Xuanming hold?") == set(tokenize("degree hold"))
+    assert asked_terms("IGCP 259?") == set()
+
+
+# Only the rule under test may decide: the older thresholds are opened up.
+_LENIENT = {
+    "abstain_min_score": -10.0,
+    "abstain_min_cosine": -1.0,
+    "abstain_min_coverage": 0.0,
+    "abstain_min_specific_coverage": 0.0,
+    "abstain_min_number_coverage": 0.0,
+}
+
+
+def _reason(assistant, question: str, **overrides) -> str | None:
+    settings = assistant.settings.model_copy(update={**_LENIENT, **overrides})
+    passages = assistant.search(question, k=5)
+    evidence = gather(question, passages, assistant.index, assistant.embedder, settings.answer_passages)
+    return weak_evidence(evidence, settings)
+
+
+def test_a_question_asking_for_a_count_the_documents_do_not_give_abstains(assistant):
+    assert not ask(assistant, "How many geologists from Laos completed the sampling course?").abstained
+    assert _reason(assistant, "How many geologists from Laos completed the sampling course?") is None
+    # The inauguration sentence holds only a date; a day of the month is not a head count.
+    question = "How many guests attended the inauguration of the centre in Langfang?"
+    reason = _reason(assistant, question)
+    assert reason is not None and "asks for a count" in reason
+    assert _reason(assistant, question, abstain_require_answer_type=False) is None
+
+
+def test_a_question_asking_for_a_day_is_not_answered_with_a_duration(assistant):
+    answer = ask(assistant, "On what day was the geochemistry centre in Langfang inaugurated?")
+    assert not answer.abstained and "12 May 2016" in answer.text
+    question = "On which exact date did the Laos geologists finish their sampling course?"
+    reason = _reason(assistant, question)
+    assert reason is not None and "asks for a day" in reason
+    assert _reason(assistant, question, abstain_require_answer_type=False) is None
+
+
+def test_an_answer_about_the_subject_but_not_what_was_asked_abstains(assistant):
+    # Dr. Peng Xuanming is in the documents; which degree he holds is not.
+    question = "Which university degree does Dr. Peng Xuanming hold?"
+    reason = _reason(assistant, question)
+    assert reason is not None and reason.startswith("asked-about words"), reason
+    assert _reason(assistant, question, abstain_min_asked_coverage=0.0) is None
+    assert ask(assistant, question).abstained
