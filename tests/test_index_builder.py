@@ -212,7 +212,8 @@ def test_changed_chunk_settings_rechunk_every_document(workspace, embedder):
 
 def test_nothing_ingested_when_every_file_fails(tmp_path, embedder):
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "bad.md").write_bytes(b"\xff\xfe\xfa not text")
+    # Not UTF-8 and no byte-order mark (FF FE would announce UTF-16, which ingest reads).
+    (tmp_path / "docs" / "bad.md").write_bytes(b"\x80\x81\xfa not text")
     settings = Settings(_env_file=None, index_dir=tmp_path / "index")
 
     report = ingest_paths([tmp_path / "docs", tmp_path / "absent"], settings, embedder=embedder)
