@@ -146,12 +146,15 @@ def _ends_sentence(line: str) -> bool:
 def _join_wrapped(parts: Sequence[str]) -> str:
     """Join soft-wrapped lines with spaces; a line ending in a hyphen joins without one
     ("Sino-" + "Mongolian" → "Sino-Mongolian")."""
-    out = ""
+    pieces: list[str] = []
+    tail = ""  # the last two characters joined so far: all the rule looks at
     for part in parts:
-        if out and not (out.endswith("-") and len(out) > 1 and out[-2].isalpha()):
-            out += " "
-        out += part
-    return out
+        if pieces and not (tail.endswith("-") and len(tail) > 1 and tail[-2].isalpha()):
+            pieces.append(" ")
+            tail = (tail + " ")[-2:]
+        pieces.append(part)
+        tail = (tail + part[-2:])[-2:]
+    return "".join(pieces)
 
 
 def reflow_pdf_lines(lines: Sequence[str]) -> str:
@@ -228,6 +231,18 @@ def _is_structural(line: str) -> bool:
     return bool(markdown_heading(s)) or is_list_item(s) or s.startswith(("|", ">", "```"))
 
 
+# Whether a line is structural, or a list item, shows in its first few characters ("###### x",
+# "(12) x", "```"): a joined line is judged by this many leading characters, however long it grows.
+_JUDGED_PREFIX = 32
+
+
+def _judge_joined(parts: Sequence[str]) -> tuple[bool, bool]:
+    """(structural, list item) of the line that joining ``parts`` makes, from its first characters
+    (each part holds at least one, so the first _JUDGED_PREFIX characters of as many parts suffice)."""
+    start = _join_wrapped([part[:_JUDGED_PREFIX] for part in parts[:_JUDGED_PREFIX]])[:_JUDGED_PREFIX]
+    return _is_structural(start), is_list_item(start)
+
+
 def clean_text(text: str) -> str:
     """Markdown or plain text → NFC text with paragraphs separated by one blank line.
 
@@ -242,14 +257,20 @@ def clean_text(text: str) -> str:
         lines = [line for line in lines if line]
         if not lines:
             continue
-        out: list[str] = []
+        # Lines are gathered and joined once per output line: re-joining a growing paragraph for
+        # every soft-wrapped line would be quadratic (a 3 MB paragraph has 300 000 lines).
+        joined: list[list[str]] = []
+        judged: list[tuple[bool, bool]] = []  # (structural, list item) of each joined line
         for line in lines:
-            if out and not _is_structural(line) and not _is_structural(out[-1]):
-                out[-1] = _join_wrapped([out[-1], line])
-            elif out and not _is_structural(line) and is_list_item(out[-1]):
-                out[-1] = _join_wrapped([out[-1], line])  # a wrapped list item continues
+            # A wrapped paragraph line continues prose, and a wrapped list item continues the item.
+            if joined and not _is_structural(line) and (not judged[-1][0] or judged[-1][1]):
+                joined[-1].append(line)
+                if len(joined[-1]) <= _JUDGED_PREFIX:  # its first characters may still change
+                    judged[-1] = _judge_joined(joined[-1])
             else:
-                out.append(line)
+                joined.append([line])
+                judged.append(_judge_joined(joined[-1]))
+        out = [_join_wrapped(parts) for parts in joined]
         # A heading glued to its paragraph by a single newline becomes its own block.
         group: list[str] = []
         for line in out:

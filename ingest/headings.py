@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-MARKDOWN_HEADING = re.compile(r"^(#{1,6})[ \t]+(\S.*?)[ \t#]*$")
+# Closing hashes ("## Title ##") are trimmed in markdown_heading, not by a lazy group followed by
+# "[ \t#]*$": that backtracks quadratically on a long line such as "# x # # # ...".
+MARKDOWN_HEADING = re.compile(r"^(#{1,6})[ \t]+(\S.*)$")
 _NUMBERED = re.compile(
     r"^(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[IVX]{1,4}\.|[A-H]\.|(?:Annex|Appendix|Chapter|Section|Part)"
     r"\s+[\dA-Z]{1,3}[.:]?)\s+(?P<rest>\S.*)$"
@@ -50,7 +52,10 @@ MAX_HEADING_CHARS = 100
 def markdown_heading(line: str) -> str | None:
     """The heading text of a ``## Heading`` line, else None."""
     m = MARKDOWN_HEADING.match(line.strip())
-    return m.group(2).strip() if m else None
+    if not m:
+        return None
+    rest = m.group(2)
+    return rest[: max(1, len(rest.rstrip(" \t#")))].strip()  # the first character is always kept
 
 
 def is_list_item(line: str) -> bool:
