@@ -7,12 +7,17 @@ word boundaries). Consecutive chunks of a section share a small overlap of whole
 Guarantees every caller may rely on: ``chunk.text == doc.text[chunk.char_start:chunk.char_end]``;
 chunks of a document are in text order and never include text of another document; a chunk's body is
 at most ``target_tokens`` and the whole chunk at most ``target_tokens + overlap_tokens`` tokens, as
-measured by ``token_len``. A heading line belongs to the first chunk of the section it opens, so the
+measured by ``token_len``, and at most ``MAX_CHARS_PER_TOKEN`` characters per token of those bounds
+(``max_chunk_chars``). A heading line belongs to the first chunk of the section it opens, so the
 passage reads naturally, and ``chunk.heading`` names the nearest heading above (without ``#``).
 
 Token counts are taken once per paragraph (and once per sentence only for paragraphs that must be
 cut), and summed: the WordPiece tokenizer splits on whitespace, so the count of a concatenation is the
 sum of the counts of its whitespace-separated parts. Never imports ``index``: the tokenizer is passed in.
+
+Time stays near-linear in the text length on pathological input (a 3 MB line without a newline or a
+full stop, one 3 MB "word", thousands of "e.g." in one sentence): no step tokenizes or copies more than
+``max_chunk_chars`` characters per chunk it emits.
 
 langchain's splitters are not used: they return strings, not offsets, and re-finding a piece in the
 text is ambiguous when a sentence repeats; packing our own spans keeps ``char_start``/``char_end`` exact.
@@ -45,8 +50,14 @@ _ABBREVIATIONS = frozenset(
         "univ", "est", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
     ]
 )  # fmt: skip
+_ABBREVIATION_MAX_CHARS = max(map(len, _ABBREVIATIONS))
 _WORD = re.compile(r"\S+")
 _CHARS_PER_TOKEN_GUESS = 3
+# Characters per token allowed in a chunk. Ordinary prose has 4-5 (the shipped corpus at most 8.5 in a
+# 40-token chunk); only runs that the tokenizer folds into few tokens (a word over 100 characters is a
+# single [UNK]) exceed it. The bound keeps such text from making one giant chunk, and every search for
+# a cut point works within it.
+MAX_CHARS_PER_TOKEN = 12
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,52 @@ class _Block:
 def _words(text: str, start: int, end: int) -> int:
     """Whitespace-separated words in text[start:end]: a lower bound on its token count."""
     return len(text[start:end].split())
+
+
+def _last_word(text: str, start: int, end: int) -> str:
+    """The last whitespace-separated word of text[start:end] without closing quotes or brackets, read
+    from a window that grows from ``end`` only until it holds the word: scanning the whole of a long
+    unbroken run for every abbreviation in it would be quadratic."""
+    width = 2 * _ABBREVIATION_MAX_CHARS + 8
+    while True:
+        lo = max(start, end - width)
+        words = text[lo:end].rstrip("\"”’')]").rsplit(None, 1)
+        if lo == start or len(words) == 2:
+            return words[-1] if words else ""
+        width *= 2
+
+
+def _last_fitting(fits: Callable[[int], bool], lo: int, hi: int, guess: int) -> int:
+    """Largest ``j`` in [lo, hi] with ``fits(j)``, given ``fits(lo)`` and that ``fits`` is true up to
+    some point and false after it. Probes around ``guess`` first, so a good guess costs two calls."""
+    guess = min(max(guess, lo), hi)
+    if guess > lo:
+        if fits(guess):
+            lo = guess
+        else:
+            hi = guess - 1
+    step = 1
+    if lo == guess:  # the answer is at or above the guess: gallop up
+        while lo < hi:
+            probe = min(hi, lo + step)
+            if not fits(probe):
+                hi = probe - 1
+                break
+            lo, step = probe, step * 2
+    else:  # below the guess: gallop down
+        while lo < hi:
+            probe = max(lo + 1, hi + 1 - step)
+            if fits(probe):
+                lo = probe
+                break
+            hi, step = probe - 1, step * 2
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 class Chunker:
@@ -90,6 +147,13 @@ class Chunker:
         self.token_offsets = token_offsets
         self.target_tokens = target_tokens
         self.overlap_tokens = overlap_tokens
+        self.max_body_chars = target_tokens * MAX_CHARS_PER_TOKEN
+        self.max_overlap_chars = overlap_tokens * MAX_CHARS_PER_TOKEN
+
+    @property
+    def max_chunk_chars(self) -> int:
+        """The most characters a chunk (overlap and body) can hold."""
+        return self.max_body_chars + self.max_overlap_chars
 
     @classmethod
     def from_settings(
@@ -185,8 +249,7 @@ class Chunker:
         cursor = start
         for m in _SENTENCE_BREAK.finditer(text, start, end):
             if "\n" not in m.group():
-                before = text[cursor : m.start()].rstrip("\"”’')]").rsplit(None, 1)
-                last_word = before[-1].rstrip(".!?").lower() if before else ""
+                last_word = _last_word(text, cursor, m.start()).rstrip(".!?").lower()
                 if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
                     continue
             if m.start() > cursor:
@@ -207,7 +270,8 @@ class Chunker:
         out: list[_Span] = []
         for s, e in self._sentence_bounds(text, start, end):
             # Every word is at least one token: a sentence with too many words needs no counting.
-            tokens = count(s, e) if _words(text, s, e) <= self.target_tokens else None
+            short = e - s <= self.max_body_chars and _words(text, s, e) <= self.target_tokens
+            tokens = count(s, e) if short else None
             if tokens is not None and tokens <= self.target_tokens:
                 out.append(_Span(s, e, tokens))
             else:
@@ -215,40 +279,65 @@ class Chunker:
         return out
 
     def _hard_split(self, text: str, start: int, end: int, count: _Count) -> list[_Span]:
-        """Cut an over-long run of text at word boundaries (inside words only if one word is too long)."""
-        out: list[_Span] = []
-        piece_start, piece_end, piece_tokens = None, None, 0
+        """Cut an over-long run of text at word boundaries (inside words only if one word is too long).
+
+        Each piece is the longest run of words within ``target_tokens`` and ``max_body_chars``. The
+        piece is first counted whole at the size of the previous one, then moved a word at a time
+        (counts of whitespace-separated parts add up), so the text is tokenized about once instead of
+        word by word: a 3 MB line has half a million words."""
+        starts: list[int] = []
+        ends: list[int] = []
         for m in _WORD.finditer(text, start, end):
-            word_tokens = count(m.start(), m.end())
-            if word_tokens > self.target_tokens:
-                if piece_start is not None:
-                    out.append(_Span(piece_start, piece_end, piece_tokens))
-                    piece_start, piece_tokens = None, 0
-                out.extend(self._split_word(text, m.start(), m.end()))
+            starts.append(m.start())
+            ends.append(m.end())
+        out: list[_Span] = []
+        i, guess_words = 0, 1
+        while i < len(starts):
+            piece_start = starts[i]
+            # Every word is at least one token; the piece must also stay within the character bound.
+            last = min(
+                len(starts) - 1,
+                i + self.target_tokens - 1,
+                bisect.bisect_right(ends, piece_start + self.max_body_chars, i) - 1,
+            )
+            j = min(last, i + guess_words - 1)
+            tokens = count(piece_start, ends[j]) if j >= i else self.target_tokens + 1
+            while tokens > self.target_tokens and j > i:
+                tokens -= count(starts[j], ends[j])
+                j -= 1
+            if tokens > self.target_tokens:  # the first word alone is too long
+                out.extend(self._split_word(text, piece_start, ends[i]))
+                i += 1
                 continue
-            if piece_start is not None and piece_tokens + word_tokens > self.target_tokens:
-                out.append(_Span(piece_start, piece_end, piece_tokens))
-                piece_start, piece_tokens = None, 0
-            if piece_start is None:
-                piece_start = m.start()
-            piece_end = m.end()
-            piece_tokens += word_tokens
-        if piece_start is not None:
-            out.append(_Span(piece_start, piece_end, piece_tokens))
+            while j < last:
+                more = count(starts[j + 1], ends[j + 1])
+                if tokens + more > self.target_tokens:
+                    break
+                tokens += more
+                j += 1
+            out.append(_Span(piece_start, ends[j], tokens))
+            guess_words = j - i + 1
+            i = j + 1
         return out
 
     def _split_word(self, text: str, start: int, end: int) -> list[_Span]:
+        """Cut one over-long word into the longest prefixes within ``target_tokens`` and
+        ``max_body_chars``; each cut is searched near the length of the previous piece."""
         out: list[_Span] = []
+        guess_chars = 1
         while start < end:
-            lo, hi = start + 1, end
-            while lo < hi:  # longest prefix within the budget
-                mid = (lo + hi + 1) // 2
-                if self.token_len(text[start:mid]) <= self.target_tokens:
-                    lo = mid
-                else:
-                    hi = mid - 1
-            out.append(_Span(start, lo, self.token_len(text[start:lo])))
-            start = lo
+            counted: dict[int, int] = {}
+
+            def fits(stop: int, start: int = start, counted: dict[int, int] = counted) -> bool:
+                counted[stop] = self.token_len(text[start:stop])
+                return counted[stop] <= self.target_tokens
+
+            hi = min(end, start + self.max_body_chars)
+            stop = _last_fitting(fits, start + 1, hi, start + guess_chars)
+            tokens = counted[stop] if stop in counted else self.token_len(text[start:stop])
+            out.append(_Span(start, stop, tokens))
+            guess_chars = stop - start
+            start = stop
         return out
 
     def _overlap(self, text: str, body: list[_Span], count: _Count) -> list[_Span]:
@@ -259,7 +348,7 @@ class Chunker:
         chosen: list[_Span] = []
         total = 0
         for s, e in reversed(self._sentence_bounds(text, last.start, last.end)):
-            if _words(text, s, e) > self.overlap_tokens - total:
+            if _words(text, s, e) > self.overlap_tokens - total or last.end - s > self.max_overlap_chars:
                 break
             tokens = count(s, e)
             if total + tokens > self.overlap_tokens:
@@ -275,12 +364,14 @@ class Chunker:
         first = len(words)
         while first > 0 and words[-1].end() - words[first - 1].start() <= budget:
             first -= 1
-        while first < len(words):
-            start = words[first].start()
-            tokens = count(start, last.end)
-            if tokens <= self.overlap_tokens:
-                return [_Span(start, last.end, tokens)] if first > 0 else []
+        if first == len(words):
+            return []
+        tokens = count(words[first].start(), last.end)
+        while tokens > self.overlap_tokens and first < len(words) - 1:
+            tokens -= count(words[first].start(), words[first].end())  # counts of words add up
             first += 1
+        if tokens <= self.overlap_tokens and first > 0:
+            return [_Span(words[first].start(), last.end, tokens)]
         return []
 
     # --- packing -------------------------------------------------------------------------------------
@@ -301,23 +392,36 @@ class Chunker:
             body, used = [], 0
             return finished
 
+        def room_for(end: int) -> bool:
+            """Whether the chunk may reach ``end`` within its character bounds (whitespace between
+            spans counts too: a run of blank lines must not make a chunk of megabytes)."""
+            if not body:
+                return True
+            chunk_start = (overlap or body)[0].start
+            return end - body[0].start <= self.max_body_chars and end - chunk_start <= self.max_chunk_chars
+
+        def add(span: _Span) -> None:
+            nonlocal overlap, used
+            if not body and overlap and span.end - overlap[0].start > self.max_chunk_chars:
+                overlap = []  # too far from the previous chunk's end to be worth repeating
+            body.append(span)
+            used += span.tokens
+
         for block in blocks:
-            words = _words(text, block.start, block.end)
+            small = block.end - block.start <= self.max_body_chars
+            words = _words(text, block.start, block.end) if small else target + 1
             tokens = count(block.start, block.end) if words <= target else target + 1
-            if used + tokens <= target:
-                body.append(_Span(block.start, block.end, tokens))
-                used += tokens
+            if used + tokens <= target and room_for(block.end):
+                add(_Span(block.start, block.end, tokens))
                 continue
             if tokens <= target and used >= target // 2:
                 yield close()
-                body.append(_Span(block.start, block.end, tokens))
-                used = tokens
+                add(_Span(block.start, block.end, tokens))
                 continue
             for sentence in self._sentences(text, block.start, block.end, count):
-                if body and used + sentence.tokens > target:
+                if body and (used + sentence.tokens > target or not room_for(sentence.end)):
                     yield close()
-                body.append(sentence)
-                used += sentence.tokens
+                add(sentence)
         if body:
             yield overlap, body
 
