@@ -309,7 +309,7 @@ def gather(
             s = trim_markup(s)
             if is_quotable(s.text):
                 spans.append(s)
-    terms = frozenset(tokenize(question))
+    terms = frozenset(tokenize(question)) - REQUEST_WORDS
     special = specific_terms(question) & terms
     weights = term_weights(question, index)
     passage_tokens = [

@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(1000, ge=10, description="Longer questions are refused.")
     answer_passages: int = Field(5, ge=1, le=20, description="Top passages the answerer quotes from.")
     abstain_min_score: float = Field(
-        0.6,
+        0.5,
         description="Abstain when the best sentence's combined score (cosine + overlap) is below this "
         "(calibrated by bench/calibrate_abstention.py).",
     )
@@ -98,7 +98,7 @@ class Settings(BaseSettings):
         description="Abstain when no top passage holds this share of the question's numbers (years, counts).",
     )
     abstain_min_coverage: float = Field(
-        0.4,
+        0.45,
         ge=0,
         le=1,
         description="Abstain when top passages hold less than this share of the question's content terms.",
