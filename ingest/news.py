@@ -7,7 +7,6 @@ citations quote it verbatim. Never executes or fetches anything referenced by a 
 
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 
@@ -19,40 +18,10 @@ from ingest.documents import DOC_TYPE_NEWS, DOC_TYPE_PAGE, DOC_TYPES, Page, Pars
 from ingest.encoding import decode_text
 from ingest.errors import DocumentError
 from ingest.headings import markdown_heading
+from ingest.markdown import markdown_to_text
 
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
 _KNOWN_KEYS = frozenset({"title", "date", "category", "source_url", "language", "doc_type"})
-
-# Markdown → readable text. Order matters: images before links, comments before tags.
-_MD_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"<!--.*?-->", re.S), ""),
-    # Raw HTML elements whose content is code, not prose (Markdown allows raw HTML).
-    (re.compile(r"<(script|style|noscript|template|iframe|object|svg)\b[^>]*>.*?</\1\s*>", re.I | re.S), ""),
-    (re.compile(r"^[ \t]*(```|~~~).*$", re.M), ""),
-    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),
-    (re.compile(r"!\[[^\]]*\]\[[^\]]*\]"), ""),
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),
-    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),
-    (re.compile(r"^[ \t]*\[[^\]]+\]:[ \t]+\S+.*$", re.M), ""),
-    (re.compile(r"<((?:https?|mailto):[^>\s]+)>"), r"\1"),
-    (re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>"), ""),
-    (re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.M), ""),
-    (re.compile(r"^[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$", re.M), ""),
-    (re.compile(r"^[ \t]*>[ \t]?", re.M), ""),
-    (re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"), r"\1"),
-    (re.compile(r"(?<![\w_])__(?=\S)(.+?)(?<=\S)__(?![\w_])"), r"\1"),
-    (re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])"), r"\1"),
-    (re.compile(r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])"), r"\1"),
-    (re.compile(r"`([^`\n]+)`"), r"\1"),
-    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])"), r"\1"),
-)
-
-
-def markdown_to_text(body: str) -> str:
-    """Markdown body → clean text; headings stay ``#`` lines, list markers and tables stay readable."""
-    for pattern, replacement in _MD_RULES:
-        body = pattern.sub(replacement, body)
-    return clean_text(html.unescape(body))
 
 
 def _decode(path: Path, data: bytes) -> str:

@@ -1,6 +1,7 @@
 """Pathological text is read and chunked within the chunk bounds, losing nothing: a 3 MB line without a
 newline or a full stop, one unbroken 3 MB "word", a sentence of thousands of "e.g.", paragraphs far
-apart, 300 000 soft-wrapped lines. Timings before/after are measured outside the suite, not asserted."""
+apart, 300 000 soft-wrapped lines, a Markdown line of unpaired delimiters. Each of these once took
+minutes to hours (quadratic steps); timings are measured outside the suite, not asserted here."""
 
 from __future__ import annotations
 
@@ -113,3 +114,24 @@ def test_a_3mb_heading_line_of_hashes_is_read_as_one_heading():
     assert markdown_heading(line) == line[2:]
     assert markdown_heading("## Title ##") == "Title"
     assert markdown_heading("# ##") == "#"
+
+
+@pytest.mark.parametrize(
+    ("unit", "expected_unit"),
+    [
+        ("**x ", "**x "),  # unpaired: every "**" once made the regex rescan the rest of the line
+        ("_x ", "_x "),
+        ("[x ", "[x "),
+        ("<!--x ", "<!--x "),
+        ("<script x ", "<script x "),
+        ("**bold** and _it_ and [link](https://example.org) ", "bold and it and link "),
+    ],
+    ids=["bold", "underscore", "bracket", "comment", "script", "paired"],
+)
+def test_a_1mb_markdown_line_of_delimiters_is_read_keeping_its_words(tmp_path, settings, unit, expected_unit):
+    repeats = MB // len(unit)
+    path = tmp_path / "delimiters.md"
+    path.write_text("---\ntitle: Delimiters\n---\n" + unit * repeats)
+    outcome = read_file(path, settings)
+    assert outcome.ok, outcome.reason
+    assert outcome.document.text == (expected_unit * repeats).strip()
