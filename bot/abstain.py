@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.evidence import STRICT_KINDS, Candidate, Evidence, carries_answer_type, select
+from bot.evidence import KIND_WORDS, STRICT_KINDS, Candidate, Evidence, carries_answer_type, select
 from bot.types import ABSTAIN_TEXT, Answer, Passage
 from icgg.settings import Settings
 from index.store import DocumentRecord
@@ -46,7 +46,7 @@ def weak_evidence(evidence: Evidence, settings: Settings) -> str | None:
         and kind in STRICT_KINDS
         and not any(carries_answer_type(kind, c.span.text, evidence.known_values) for c in quoted)
     ):
-        return f"the question asks for a {kind} and the quoted sentences give none"
+        return f"the question asks for {KIND_WORDS[kind]} and the quoted sentences give none"
     return None
 
 

@@ -140,12 +140,37 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("count", re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share|fraction) of\b")),
     ("measure", re.compile(r"\bhow (?:long|large|big|far|deep|high|wide|old)\b")),
+    (
+        "places",
+        re.compile(
+            r"\b(?:which|what|list|name)\s+(?:\w+\s+){0,3}?(?:countr(?:y|ies)|nations?|cit(?:y|ies)|provinces?|"
+            r"continents?)\b"
+        ),
+    ),
+    (
+        "bodies",
+        re.compile(
+            r"\b(?:which|what|list|name)\s+(?:\w+\s+){0,3}?(?:institutions?|institutes?|organi[sz]ations?|"
+            r"universit(?:y|ies)|agenc(?:y|ies))\b"
+        ),
+    ),
     ("person", re.compile(_CLAUSE + r"(?:who|whom|whose)\b")),
     ("place", re.compile(_CLAUSE + r"where\b")),
 )
 # Kinds whose value can be recognised reliably in a sentence; abstention requires one of these when it is
 # asked for. A "who" may be answered by a person, a body or a country, so it only steers sentence choice.
-STRICT_KINDS = frozenset({"day", "year", "date", "count", "measure"})
+STRICT_KINDS = frozenset({"day", "year", "date", "count", "measure", "places", "bodies"})
+KIND_WORDS = {
+    "day": "a day",
+    "year": "a year",
+    "date": "a date",
+    "count": "a count",
+    "measure": "a measure",
+    "places": "place names",
+    "bodies": "names of institutions",
+    "person": "a person",
+    "place": "a place",
+}
 # Words that phrase a request rather than name what is asked ("can you tell me", "pls list").
 REQUEST_WORDS = frozenset(
     tokenize(
@@ -176,8 +201,11 @@ def answer_type(question: str) -> str | None:
 
 
 def question_values(question: str) -> frozenset[str]:
-    """Numbers and years written in the question: a sentence repeating them has not answered anything."""
-    return frozenset(m.group(0).lower().rstrip(".,") for m in _COUNT.finditer(question))
+    """Numbers, years and (stemmed) names written in the question: a sentence that only repeats them has
+    not answered anything."""
+    numbers = {m.group(0).lower().rstrip(".,") for m in _COUNT.finditer(question)}
+    names = tokenize(" ".join(re.findall(r"\b[A-Z]\w*", question)))
+    return frozenset(numbers | set(names))
 
 
 def carries_answer_type(kind: str | None, text: str, known: frozenset[str] = frozenset()) -> bool:
@@ -194,6 +222,11 @@ def carries_answer_type(kind: str | None, text: str, known: frozenset[str] = fro
         return bool(_DAY_DATE.search(text) or _MONTH.search(text)) or any(
             y not in known for y in _YEAR.findall(text)
         )
+    if kind in ("places", "bodies"):  # a name the question does not already give; places are not acronyms
+        names = [m.group(1) for m in _CAPITALISED.finditer(text.strip())]
+        if kind == "places":
+            names = [n for n in names if not n.isupper()]
+        return any(not set(tokenize(n)) <= known for n in names)
     if kind in ("count", "measure"):
         rest = _DAY_DATE.sub(" ", text) if kind == "count" else text
         rest = _YEAR.sub(" ", rest) if kind == "count" else rest

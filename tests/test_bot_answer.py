@@ -235,6 +235,8 @@ def test_the_first_real_ask_decides_the_answer_type():
     assert answer_type("How long did the workshop last, and how many people took part?") == "measure"
     assert answer_type("icgg founded when?") == "date"
     assert answer_type("Tell me about the reference network") is None
+    assert answer_type("Can you list all 11 countries that took part?") == "places"
+    assert answer_type("Which institution developed the method?") == "bodies"
 
 
 def test_a_value_of_the_asked_kind_must_be_new_and_of_the_right_grain():
@@ -248,6 +250,10 @@ def test_a_value_of_the_asked_kind_must_be_new_and_of_the_right_grain():
     assert not carries_answer_type("year", "It opened in 2016.", question_values("What year after 2016?"))
     assert carries_answer_type("date", "It opened in May.", frozenset())
     assert carries_answer_type(None, "Anything at all.")
+    known = question_values("Which countries worked with ICGG?")
+    assert not carries_answer_type("places", "Work with 11 countries is run by ICGG and UNESCO.", known)
+    assert carries_answer_type("places", "Work with ICGG started in Laos and Pakistan.", known)
+    assert carries_answer_type("bodies", "The method came from ICGG and IGGE.", known)
 
 
 def test_asked_terms_leave_out_names_numbers_and_request_words():
@@ -300,3 +306,9 @@ def test_an_answer_about_the_subject_but_not_what_was_asked_abstains(assistant):
     assert reason is not None and reason.startswith("asked-about words"), reason
     assert _reason(assistant, question, abstain_min_asked_coverage=0.0) is None
     assert ask(assistant, question).abstained
+
+
+def test_a_question_asking_which_institutions_is_not_answered_without_a_name(assistant):
+    question = "Which universities did the national survey work with on its 76 elements?"
+    reason = _reason(assistant, question)
+    assert reason is not None and "asks for names of institutions" in reason, reason
