@@ -118,8 +118,8 @@ class Settings(BaseSettings):
     )
     abstain_require_answer_type: bool = Field(
         True,
-        description="Abstain when a question asks for a date, year, day, count or measure and the sentences "
-        "that would be quoted hold none that the question does not already give.",
+        description="Abstain when a question asks for a date, year, day, count, measure or place/institution "
+        "names and the sentences that would be quoted hold none that the question does not already give.",
     )
 
     # --- optional LLM backend ----------------------------------------------------------------------
