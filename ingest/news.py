@@ -151,6 +151,7 @@ _DATE_META = (
     ("itemprop", "datePublished"),
 )
 LINK_DENSITY_LIMIT = 0.6
+MAX_TIME_ELEMENTS = 50
 
 
 def _meta_content(soup, attr: str, value: str) -> str | None:
@@ -165,57 +166,117 @@ def _html_date(soup) -> str | None:
             date := iso_date(content[:10]) or find_date(content)
         ):
             return date
-    for tag in soup.find_all("time"):
+    # The first few <time> elements only: reading the text of each of thousands of nested ones is
+    # quadratic, and a page's publication date comes early.
+    for tag in soup.find_all("time", limit=MAX_TIME_ELEMENTS):
         value = tag.get("datetime") or tag.get_text(" ", strip=True)
         if isinstance(value, str) and (date := iso_date(value[:10]) or find_date(value)):
             return date
     return None
 
 
+_LINK_LIST_TAGS = frozenset({"ul", "ol", "div", "section", "p", "table"})
+
+
 def _drop_link_dense(root) -> None:
     """Remove menus and link lists that survived the tag filter: blocks whose text is mostly links."""
-    for block in root.find_all(["ul", "ol", "div", "section", "p", "table"]):
-        if block.decomposed:
-            continue
-        text = block.get_text(" ", strip=True)
-        if not text:
-            continue
-        link_chars = sum(len(a.get_text(" ", strip=True)) for a in block.find_all("a"))
-        if link_chars / len(text) > LINK_DENSITY_LIMIT:
-            block.decompose()
+    from ingest.html_tree import prune, text_sizes
+
+    sizes = text_sizes(root)
+
+    def link_dense(tag) -> bool:
+        size = sizes[id(tag)]
+        return (
+            tag.name in _LINK_LIST_TAGS
+            and size.text_chars > 0
+            and size.link_chars / size.text_chars > LINK_DENSITY_LIMIT
+        )
+
+    prune(root, link_dense)
 
 
 def _largest_block(body):
     """The element holding the most paragraph text, for pages without <article>/<main>."""
+    from ingest.html_tree import text_sizes
+
+    sizes = text_sizes(body)  # one pass: get_text per candidate is quadratic on nested pages
     best, best_len = body, 0
     for candidate in body.find_all(["div", "section", "td"]):
-        length = sum(len(p.get_text(" ", strip=True)) for p in candidate.find_all("p", recursive=False))
+        length = sum(sizes[id(p)].text_chars for p in candidate.find_all("p", recursive=False))
         if length > best_len:
             best, best_len = candidate, length
     return best if best_len >= 200 else body
 
 
+_HEADING_LEVELS = {f"h{level}": level for level in range(1, 7)}
+
+
+def _heading_words(heading, level: int, wanted) -> str:
+    """``heading.get_text(" ", strip=True)``, except that a heading of a higher rank nested inside it
+    counts as its ``# words`` line (it was replaced first) and ``<br>`` adds nothing."""
+    from bs4 import Tag
+
+    words: list[str] = []
+    stack = list(reversed(heading.contents))
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, Tag):
+            if type(node) in wanted and (stripped := node.strip()):
+                words.append(stripped)
+        elif node.name == "br":
+            continue
+        elif (inner := _HEADING_LEVELS.get(node.name)) is not None and inner < level:
+            if inner_words := _heading_words(node, inner, wanted):
+                words.append(f"{'#' * inner} {inner_words}")
+        else:
+            stack.extend(reversed(node.contents))
+    return " ".join(words)
+
+
 def html_to_text(root) -> str:
-    """An HTML element → text with headings as ``## Heading`` lines and list items as ``- item``."""
-    for br in root.find_all("br"):
-        br.replace_with("\n")
-    for level in range(1, 7):
-        for heading in root.find_all(f"h{level}"):
-            words = heading.get_text(" ", strip=True)
-            heading.replace_with(f"\n\n{'#' * level} {words}\n\n" if words else "")
-    for item in root.find_all("li"):
-        item.insert(0, "\n- ")
-    for cell in root.find_all(["td", "th"]):
-        cell.append(" ")
-    for block in root.find_all(_BLOCK_TAGS):
-        block.insert(0, "\n\n")
-        block.append("\n\n")
-    return clean_text(root.get_text())
+    """An HTML element → text with headings as ``## Heading`` lines and list items as ``- item``.
+
+    One walk that writes the text, instead of inserting separators into the tree: bs4 finds the end of
+    a tag's subtree on every insert, which is quadratic on deeply nested pages."""
+    from bs4 import Tag
+
+    wanted = root.interesting_string_types
+    wanted = wanted if isinstance(wanted, tuple | list | set | frozenset) else (wanted,)
+    out: list[str] = []
+    stack: list[tuple[object, bool]] = [(child, False) for child in reversed(root.contents)]
+    while stack:
+        node, leaving = stack.pop()
+        if leaving:
+            if node.name in ("td", "th"):
+                out.append(" ")
+            if node.name in _BLOCK_TAGS:
+                out.append("\n\n")
+            continue
+        if not isinstance(node, Tag):
+            if type(node) in wanted:
+                out.append(str(node))
+            continue
+        if node.name == "br":
+            out.append("\n")
+            continue
+        if (level := _HEADING_LEVELS.get(node.name)) is not None:
+            if words := _heading_words(node, level, wanted):
+                out.append(f"\n\n{'#' * level} {words}\n\n")
+            continue
+        if node.name == "li":
+            out.append("\n- ")
+        if node.name in _BLOCK_TAGS:
+            out.append("\n\n")
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node.contents))
+    return clean_text("".join(out))
 
 
 def read_html(path: str | Path, data: bytes, *, doc_id: str, content_hash: str) -> ParsedDocument:
     """A saved web page → its main text, title and publication date."""
     from bs4 import BeautifulSoup
+
+    from ingest.html_tree import prune
 
     path = Path(path)
     soup = BeautifulSoup(_decode(path, data), "html.parser")
@@ -233,11 +294,10 @@ def read_html(path: str | Path, data: bytes, *, doc_id: str, content_hash: str) 
     if not source and canonical and isinstance(canonical.get("href"), str):
         source = canonical["href"]
 
-    for tag in soup.find_all(_BOILERPLATE_TAGS):
-        tag.decompose()
-    for tag in soup.find_all(attrs={"role": True}):
-        if not tag.decomposed and str(tag.get("role")).lower() in _BOILERPLATE_ROLES:
-            tag.decompose()
+    prune(
+        soup,
+        lambda tag: tag.name in _BOILERPLATE_TAGS or str(tag.get("role")).lower() in _BOILERPLATE_ROLES,
+    )
     root = soup.find("article") or soup.find("main") or _largest_block(soup.body or soup)
     _drop_link_dense(root)
     text = html_to_text(root)

@@ -1,7 +1,8 @@
 """Pathological text is read and chunked within the chunk bounds, losing nothing: a 3 MB line without a
 newline or a full stop, one unbroken 3 MB "word", a sentence of thousands of "e.g.", paragraphs far
-apart, 300 000 soft-wrapped lines, a Markdown line of unpaired delimiters. Each of these once took
-minutes to hours (quadratic steps); timings are measured outside the suite, not asserted here."""
+apart, 300 000 soft-wrapped lines, a Markdown line of unpaired delimiters, an HTML page nested 20 000
+deep. Each of these once took minutes to hours (quadratic steps); timings are measured outside the
+suite, not asserted here."""
 
 from __future__ import annotations
 
@@ -135,3 +136,32 @@ def test_a_1mb_markdown_line_of_delimiters_is_read_keeping_its_words(tmp_path, s
     outcome = read_file(path, settings)
     assert outcome.ok, outcome.reason
     assert outcome.document.text == (expected_unit * repeats).strip()
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing"),
+    [
+        ("<div>", "</div>"),
+        ("<div><p>", "</p></div>"),
+        ("<ul><li>", "</li></ul>"),
+        ("<section role=main>", "</section>"),
+    ],
+    ids=["div", "div-p", "list", "section"],
+)
+def test_a_page_nested_20000_deep_is_read_keeping_every_word_in_order(tmp_path, settings, opening, closing):
+    depth = 20_000
+    body = "".join(f"{opening}w{i} " for i in range(depth)) + closing * depth
+    path = tmp_path / "nested.html"
+    path.write_text(
+        "<html><head><title>Nested</title></head><body>"
+        '<time datetime="2021-09-16">16 September 2021</time>'
+        + "<time>" * 5000
+        + "</time>" * 5000
+        + body
+        + "</body></html>"
+    )
+    outcome = read_file(path, settings)
+    assert outcome.ok, outcome.reason
+    doc = outcome.document
+    assert (doc.title, doc.date) == ("Nested", "2021-09-16")
+    assert [w for w in doc.text.split() if w.startswith("w")] == [f"w{i}" for i in range(depth)]
