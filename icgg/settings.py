@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     pdf_memory_mb: int = Field(1536, ge=64, description="Address-space limit of the PDF parser process.")
     max_file_mb: float = Field(100.0, gt=0, description="Files larger than this are refused.")
     max_pages: int = Field(2000, ge=1, description="PDFs with more pages than this are refused.")
+    max_document_chars: int = Field(
+        10_000_000,
+        ge=1000,
+        description="Documents whose extracted text has more characters are refused (embedding time grows "
+        "with the text: 3 MB of text is about 8 500 chunks).",
+    )
     parse_workers: int = Field(2, ge=1, le=32, description="PDF parser processes running at once.")
 
     # --- chunking ----------------------------------------------------------------------------------

@@ -69,6 +69,18 @@ def _check_size(path: Path, settings: Settings) -> None:
         )
 
 
+def _text_too_long(document: ParsedDocument, settings: Settings) -> str | None:
+    """Why a parsed document is too long to index, or None. Chunking is linear in the text, but
+    embedding is too: a 3 MB text makes some 8 500 chunks (minutes of embedding on a small server)."""
+    chars = sum(len(page.text) for page in document.pages)
+    if chars > settings.max_document_chars:
+        return (
+            f"document text too long ({chars:,} characters > limit {settings.max_document_chars:,}); "
+            "split it into smaller files"
+        )
+    return None
+
+
 def _prepare(path: Path, content_hash: str) -> _Prepared:
     """Content sniffing; raises DocumentError with the reason a file is refused."""
     with path.open("rb") as fh:
@@ -122,6 +134,8 @@ def read_files(
                 pdfs.append((index, prepared, time.monotonic() - started))
                 continue
             document = _parse_in_process(prepared)
+            if reason := _text_too_long(document, settings):
+                raise DocumentError(reason)
         except DocumentError as exc:
             done(index, _failed(path, doc_id, content_hash, str(exc), time.monotonic() - started))
             continue
@@ -149,10 +163,14 @@ def read_files(
         for job_index, result in results:
             index, prepared, prep_seconds = pdfs[job_index]
             seconds = prep_seconds + result.seconds
-            if result.ok and isinstance(result.value, ParsedDocument):
-                done(index, _ok(prepared, result.value, seconds))
-            else:
+            parsed = result.value if result.ok and isinstance(result.value, ParsedDocument) else None
+            if parsed is None:
                 reason = str(result.value if result.ok else result.error)
+            else:
+                reason = _text_too_long(parsed, settings)
+            if parsed is not None and reason is None:
+                done(index, _ok(prepared, parsed, seconds))
+            else:
                 done(index, _failed(prepared.path, prepared.doc_id, prepared.content_hash, reason, seconds))
     return [outcome for outcome in outcomes if outcome is not None]
 

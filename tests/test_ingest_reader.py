@@ -140,3 +140,43 @@ def test_hanging_pdf_parse_is_stopped_at_the_timeout(tmp_path, good_pdf, setting
     outcome = read_file(good_pdf, settings.model_copy(update={"pdf_timeout_s": 1.0}))
     assert outcome.reason == "timed out after 1 s"
     assert time.monotonic() - started < 10
+
+
+def test_documents_with_more_text_than_the_limit_are_refused_naming_both_sizes(tmp_path, settings):
+    elements = ["Cobalt", "Nickel", "Copper", "Zinc", "Lithium", "Boron"]
+    pages = [[" ".join(f"{name} was found in sample {n}." for n in range(40))] for name in elements]
+    long_pdf = make_pdf(tmp_path / "long.pdf", pages)
+    note = tmp_path / "long-note.txt"
+    note.write_text("Long note\n\n" + "Cobalt was measured again. " * 80)
+    limited = settings.model_copy(update={"max_document_chars": 1000})
+
+    note_outcome, pdf_outcome = read_files([note, long_pdf], limited)
+
+    chars = len(read_file(note, settings).document.text)
+    assert note_outcome.status == "failed"
+    assert note_outcome.reason == (
+        f"document text too long ({chars:,} characters > limit 1,000); split it into smaller files"
+    )
+    assert pdf_outcome.status == "failed"
+    assert pdf_outcome.reason.startswith("document text too long (")
+    assert read_file(long_pdf, settings).ok  # the default limit reads both
+
+
+def test_refusing_an_over_long_update_keeps_the_indexed_version(tmp_path, settings, embedder):
+    from index.builder import ingest_paths
+    from index.reader import open_index
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    note = docs / "2022-06-01-cobalt.txt"
+    note.write_text("Cobalt survey\n\nCobalt was mapped in the first survey.\n")
+    limited = settings.model_copy(update={"max_document_chars": 1000})
+    ingest_paths([docs], limited, embedder=embedder)
+    note.write_text("Cobalt survey\n\n" + "Cobalt was mapped again in a second survey. " * 80)
+
+    report = ingest_paths([docs], limited, embedder=embedder)
+
+    (row,) = report.files
+    assert row.status == "failed" and row.reason.startswith("document text too long (")
+    index = open_index(limited, embedder.model_name)
+    assert "first survey" in " ".join(c.text for c in index.chunks_of(doc_id_for(note)))
