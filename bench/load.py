@@ -49,6 +49,7 @@ class Run:
     seconds: float
     latencies: list[float] = field(default_factory=list)
     errors: Counter = field(default_factory=Counter)
+    passes: int | None = None  # embedding forward passes the calls shared (threads on one Assistant)
 
     def row(self) -> str:
         lat = np.array(self.latencies) if self.latencies else np.zeros(1)
@@ -57,7 +58,8 @@ class Run:
         errors = sum(self.errors.values())
         return (
             f"| {self.mode} | {self.kind} | {self.clients} | {len(self.latencies)} | {rate:.1f} | "
-            f"{p50:.1f} | {p95:.1f} | {p99:.1f} | {lat.max():.1f} | {errors} |"
+            f"{p50:.1f} | {p95:.1f} | {p99:.1f} | {lat.max():.1f} | {errors} | "
+            f"{'-' if self.passes is None else self.passes} |"
         )
 
 
@@ -116,12 +118,16 @@ def run_threads(assistant, questions: list[str], mode: str, clients: int, second
             run.latencies.extend(mine)
             run.errors.update(errors)
 
+    runner = getattr(assistant.embedder, "_runner", None)
+    passes_before = runner.calls if runner is not None else None
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     for t in threads:
         t.start()
     start.wait()
     for t in threads:
         t.join()
+    if runner is not None and passes_before is not None:
+        run.passes = runner.calls - passes_before
     return run
 
 
@@ -168,13 +174,15 @@ def write_report(runs: list[Run], out: Path, meta: dict) -> str:
         f"- load average before the run (other work on the machine): {meta['load_before']}",
         f"- command: `{meta['command']}`",
         "",
-        "Reading the numbers: the embedder serialises calls with a lock (one shared model), so",
-        "concurrent searches queue for the query embedding; with N clients on a saturated CPU, latency",
-        "grows about N-fold while throughput stays near the single-client rate. When the load average",
-        "above exceeds the core count, other work shared the CPU and every latency includes waiting for it.",
+        "Reading the numbers: one shared model embeds the queries. Calls that arrive while a forward pass",
+        "runs wait and then share the next pass (`CoalescingRunner` in `index/embeddings.py`); `passes`",
+        "counts the forward passes a run made (a search needs one embedding, an answer two), so calls per",
+        "pass above 1 is the sharing at work. When the load average above exceeds the core count, other",
+        "work shared the CPU and every latency includes waiting for it.",
         "",
-        "| mode | clients as | clients | calls | calls/s | p50 ms | p95 ms | p99 ms | max ms | errors |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| mode | clients as | clients | calls | calls/s | p50 ms | p95 ms | p99 ms | max ms | errors "
+        "| passes |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         *[r.row() for r in runs],
         "",
     ]
