@@ -44,9 +44,15 @@ def weak_evidence(evidence: Evidence, settings: Settings) -> str | None:
     if (
         settings.abstain_require_answer_type
         and kind in STRICT_KINDS
-        and not any(carries_answer_type(kind, c.span.text, evidence.known_values) for c in quoted)
+        and not any(
+            c.on_question_numbers and carries_answer_type(kind, c.span.text, evidence.known_values)
+            for c in quoted
+        )
     ):
-        return f"the question asks for {KIND_WORDS[kind]} and the quoted sentences give none"
+        return (
+            f"the question asks for {KIND_WORDS[kind]} and the quoted sentences give none "
+            "(from a passage holding the question's numbers)"
+        )
     return None
 
 

@@ -72,6 +72,9 @@ class Candidate:
     score: float
     tokens: frozenset[str]
     vector: np.ndarray = field(repr=False, compare=False)
+    # Its passage (title, heading, text, document date) holds every number of the question ("2021",
+    # "IGCP 259"): a value quoted from a passage about another year answers a different question.
+    on_question_numbers: bool = True
 
 
 @dataclass(frozen=True)
@@ -348,6 +351,11 @@ def gather(
     passage_tokens = [
         frozenset(tokenize(f"{p.document.title} {p.chunk.heading} {p.chunk.text}")) for p in top
     ]
+    # The document's date counts too: a news item dated 2018 is about 2018 without saying so.
+    tokens_of_passage = {
+        p.rank: t | frozenset(tokenize(p.document.date or ""))
+        for p, t in zip(top, passage_tokens, strict=True)
+    }
     # Evidence should sit in one place: the best single passage's share of the question, not the union.
     coverage = max((_overlap(terms, t, weights) for t in passage_tokens), default=0.0) if terms else 0.0
     numbers = frozenset(t for t in terms if any(ch.isdigit() for ch in t))
@@ -388,7 +396,8 @@ def gather(
             + (W_ANSWER_TYPE if _matches_type(kind, s.text) else 0.0)
             - RANK_PENALTY * (s.passage_rank - 1)
         )
-        candidates.append(Candidate(s, float(c), lexical, spec, score, tokens, v))
+        on_numbers = numbers <= tokens_of_passage.get(s.passage_rank, frozenset())
+        candidates.append(Candidate(s, float(c), lexical, spec, score, tokens, v, on_numbers))
     candidates.sort(key=lambda c: -c.score)
     disclaimed = any(
         c.lexical >= DISCLAIMER_MIN_OVERLAP and _DISCLAIMER.search(c.span.text) for c in candidates

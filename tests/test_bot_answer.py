@@ -312,3 +312,11 @@ def test_a_question_asking_which_institutions_is_not_answered_without_a_name(ass
     question = "Which universities did the national survey work with on its 76 elements?"
     reason = _reason(assistant, question)
     assert reason is not None and "asks for names of institutions" in reason, reason
+
+
+def test_a_value_from_a_passage_about_another_year_does_not_answer(assistant):
+    # The Laos course item is dated 2018 (its metadata, not its text): asked about 2018 it answers,
+    # asked about 2016 its head count belongs to another question.
+    assert _reason(assistant, "How many geologists from Laos completed the sampling course in 2018?") is None
+    reason = _reason(assistant, "How many geologists from Laos completed the sampling course in 2016?")
+    assert reason is not None and "question's numbers" in reason, reason
