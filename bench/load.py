@@ -118,16 +118,15 @@ def run_threads(assistant, questions: list[str], mode: str, clients: int, second
             run.latencies.extend(mine)
             run.errors.update(errors)
 
-    runner = getattr(assistant.embedder, "_runner", None)
-    passes_before = runner.calls if runner is not None else None
+    passes_before = getattr(assistant.embedder, "forward_passes", None)
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     for t in threads:
         t.start()
     start.wait()
     for t in threads:
         t.join()
-    if runner is not None and passes_before is not None:
-        run.passes = runner.calls - passes_before
+    if passes_before is not None:
+        run.passes = assistant.embedder.forward_passes - passes_before
     return run
 
 

@@ -15,8 +15,14 @@ from icgg.settings import Settings
 from index.store import DocumentRecord
 
 
-def weak_evidence(evidence: Evidence, settings: Settings) -> str | None:
-    """The reason the evidence is too weak to answer from, or None when it is strong enough."""
+def weak_evidence(
+    evidence: Evidence, settings: Settings, quoted: Sequence[Candidate] | None = None
+) -> str | None:
+    """The reason the evidence is too weak to answer from, or None when it is strong enough.
+
+    ``quoted`` are the sentences the answer would quote (``select`` of the candidates); computed here
+    when the caller has not picked them already.
+    """
     if not evidence.candidates:
         return "no quotable sentence in the retrieved passages"
     if evidence.disclaimed:
@@ -34,7 +40,8 @@ def weak_evidence(evidence: Evidence, settings: Settings) -> str | None:
         limit = settings.abstain_min_specific_coverage
         return f"names/numbers covered {evidence.specific_coverage:.2f} < {limit}"
     # The last two checks judge what the answer would actually quote, not just what was retrieved.
-    quoted = select(evidence.candidates, settings.answer_max_sentences)
+    if quoted is None:
+        quoted = select(evidence.candidates, settings.answer_max_sentences)
     asked = asked_coverage(evidence, quoted)
     if asked < settings.abstain_min_asked_coverage:
         return (

@@ -90,9 +90,10 @@ class ExtractiveAnswerer:
         if not passages:
             return abstention(question, passages)
         evidence = gather(question, passages, index, self.embedder, self.settings.answer_passages)
-        if weak_evidence(evidence, self.settings) is not None:
+        picked = select(evidence.candidates, self.settings.answer_max_sentences)
+        if weak_evidence(evidence, self.settings, picked) is not None:
             return abstention(question, passages)
-        picked = reading_order(select(evidence.candidates, self.settings.answer_max_sentences))
+        picked = reading_order(picked)
         by_rank = {p.rank: p for p in passages}
         citations: list[Citation] = []
         parts: list[str] = []

@@ -207,8 +207,20 @@ def question_values(question: str) -> frozenset[str]:
     """Numbers, years and (stemmed) names written in the question: a sentence that only repeats them has
     not answered anything."""
     numbers = {m.group(0).lower().rstrip(".,") for m in _COUNT.finditer(question)}
-    names = tokenize(" ".join(re.findall(r"\b[A-Z]\w*", question)))
-    return frozenset(numbers | set(names))
+    return frozenset(numbers) | capitalised_terms(question, skip_opening_word=False)
+
+
+def capitalised_terms(text: str, *, skip_opening_word: bool) -> frozenset[str]:
+    """Stemmed tokens of the capitalised words and acronyms of ``text``, also after "Dr." or a full stop.
+
+    With ``skip_opening_word`` the first word is left out unless it is an acronym: a question's first
+    word is capitalised by sentence case, not because it is a name.
+    """
+    words = list(re.finditer(r"\b[A-Z]\w*", text))
+    opening = bool(words) and not text[: words[0].start()].strip()
+    if skip_opening_word and opening and not re.fullmatch(r"[A-Z][A-Z0-9]+", words[0].group(0)):
+        words = words[1:]
+    return frozenset(tokenize(" ".join(m.group(0) for m in words)))
 
 
 def carries_answer_type(kind: str | None, text: str, known: frozenset[str] = frozenset()) -> bool:
@@ -254,11 +266,7 @@ def asked_terms(question: str) -> frozenset[str]:
     In "What training courses does the Karst centre offer?" these are training, course, offer: an answer
     that mentions only the Karst centre has found the subject but not what was asked about it.
     """
-    words = question.strip().split(maxsplit=1)
-    # Any capitalised word after the first counts as a name here, also after "Dr." or a full stop.
-    capitalised = re.findall(r"\b[A-Z]\w*", words[1] if len(words) > 1 else "")
-    acronyms = re.findall(r"\b[A-Z][A-Z0-9]+\b", question)
-    names = frozenset(tokenize(" ".join(capitalised + acronyms)))
+    names = capitalised_terms(question, skip_opening_word=True)
     return frozenset(tokenize(question)) - specific_terms(question) - names - REQUEST_WORDS
 
 

@@ -161,6 +161,11 @@ class SentenceTransformerEmbedder:
         return self._model.tokenizer
 
     @property
+    def forward_passes(self) -> int:
+        """Encode calls made so far; fewer than ``embed`` calls when concurrent calls were merged."""
+        return self._runner.calls
+
+    @property
     def max_seq_length(self) -> int:
         return int(self._model.max_seq_length)
 

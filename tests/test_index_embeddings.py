@@ -131,8 +131,8 @@ def test_an_encode_error_reaches_every_caller_it_served_and_the_runner_recovers(
 
 
 def test_the_real_embedder_merges_concurrent_calls(embedder):
-    before = embedder._runner.calls
+    before = embedder.forward_passes
     _in_threads(lambda q: embedder.embed([q]), QUERIES * 2)
-    made = embedder._runner.calls - before
+    made = embedder.forward_passes - before
     # Sixteen callers released together cannot all arrive one after another in a 2-core pass.
     assert 1 <= made < len(QUERIES) * 2
