@@ -198,20 +198,27 @@ def main() -> None:
         a, b = rates(rows, decide_with(**overrides))
         grid.append((min(a, b), a + b, combo, a, b))
     grid.sort(key=lambda g: (-g[0], -g[1]))
-    lines += [
-        "## Best grid points (by the worse of the two rates)",
-        "",
+    grid_header = [
         "| "
         + " | ".join(name.removeprefix("abstain_min_").removeprefix("abstain_") for name in grid_values)
         + " | answerable answered | unanswerable abstained |",
         "|" + " --- |" * (len(grid_values) + 2),
+    ]
+
+    def grid_row(combo, answered: float, abstained: float) -> str:
+        return "| " + " | ".join(str(v) for v in combo) + f" | {answered:.1%} | {abstained:.1%} |"
+
+    lines += [
+        "## Best grid points (by the worse of the two rates)",
+        "",
+        *grid_header,
     ]
     seen = set()
     for _, _, combo, a, b in grid:
         if (a, b) in seen:  # one row per distinct outcome
             continue
         seen.add((a, b))
-        lines.append("| " + " | ".join(str(v) for v in combo) + f" | {a:.1%} | {b:.1%} |")
+        lines.append(grid_row(combo, a, b))
         if len(seen) == 10:
             break
     # The rule the configured values were chosen by: abstain on as many unanswerable questions as possible
@@ -225,13 +232,10 @@ def main() -> None:
         "Most abstentions first, ties broken towards more answered. The configured values are a point with "
         "the top rates; thresholds that do not change those rates keep their earlier values.",
         "",
-        "| "
-        + " | ".join(name.removeprefix("abstain_min_").removeprefix("abstain_") for name in grid_values)
-        + " | answerable answered | unanswerable abstained |",
-        "|" + " --- |" * (len(grid_values) + 2),
+        *grid_header,
     ]
     for _, _, combo, a, b in eligible[:5]:
-        lines.append("| " + " | ".join(str(v) for v in combo) + f" | {a:.1%} | {b:.1%} |")
+        lines.append(grid_row(combo, a, b))
     lines += ["", "## Misclassified with the configured thresholds", ""]
     s = settings
     for r in rows:

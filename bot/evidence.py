@@ -131,6 +131,13 @@ _SENTENCE_VECTORS = SentenceVectorCache(SENTENCE_CACHE_SIZE)
 # Wh-phrases and the kind of value they ask for. "when" and "who" count only where they open a
 # question or a clause: "... when the centre was founded" and "participants who attended" are not asks.
 _CLAUSE = r"(?:^|[,;:(\-–]\s*|\b(?:and|or|but|so|also)\s+)"
+
+
+def _which_of(nouns: str) -> re.Pattern[str]:
+    """A "which/what/list/name ... <noun>" ask, up to three words between ("list all 11 countries")."""
+    return re.compile(r"\b(?:which|what|list|name)\s+(?:\w+\s+){0,3}?(?:" + nouns + r")\b")
+
+
 _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("day", re.compile(r"\b(?:what|which)\s+(?:\w+\s+){0,2}?(?:date|day)s?\b|\bon what day\b")),
     ("year", re.compile(r"\b(?:what|which)\s+(?:\w+\s+){0,2}?years?\b")),
@@ -143,20 +150,8 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("count", re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share|fraction) of\b")),
     ("measure", re.compile(r"\bhow (?:long|large|big|far|deep|high|wide|old)\b")),
-    (
-        "places",
-        re.compile(
-            r"\b(?:which|what|list|name)\s+(?:\w+\s+){0,3}?(?:countr(?:y|ies)|nations?|cit(?:y|ies)|provinces?|"
-            r"continents?)\b"
-        ),
-    ),
-    (
-        "bodies",
-        re.compile(
-            r"\b(?:which|what|list|name)\s+(?:\w+\s+){0,3}?(?:institutions?|institutes?|organi[sz]ations?|"
-            r"universit(?:y|ies)|agenc(?:y|ies))\b"
-        ),
-    ),
+    ("places", _which_of(r"countr(?:y|ies)|nations?|cit(?:y|ies)|provinces?|continents?")),
+    ("bodies", _which_of(r"institutions?|institutes?|organi[sz]ations?|universit(?:y|ies)|agenc(?:y|ies)")),
     ("person", re.compile(_CLAUSE + r"(?:who|whom|whose)\b")),
     ("place", re.compile(_CLAUSE + r"where\b")),
 )
