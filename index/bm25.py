@@ -26,6 +26,11 @@ K1 = 1.2
 B = 0.75
 
 _WORD = re.compile(r"\w+")
+# "5,000" and "1,000,000" are one number: written with or without separators, they must match.
+_GROUPED_NUMBER = re.compile(r"\b\d{1,3}(?:,\d{3})+\b")
+# Names the analysis below. A generation whose BM25 was built with another analysis has its keyword
+# index rebuilt from the stored chunk texts when it is opened (index.reader), never queried mismatched.
+ANALYZER = "en-stem-stop/grouped-numbers-1"
 _HAS_DIGIT = re.compile(r"\d")
 
 # A compact English stop list (close to Lucene's and NLTK's); numbers and codes are never dropped.
@@ -69,14 +74,22 @@ def _term(word: str) -> str:
     return term
 
 
+def chunk_terms(title: str, heading: str, text: str) -> list[str]:
+    """The terms BM25 indexes for one chunk: its document's title, its heading and its text."""
+    return tokenize(f"{title}\n{heading}\n{text}")
+
+
 def tokenize(text: str) -> list[str]:
     """NFKC-lowercased ``\\w+`` tokens, English stop words dropped, words stemmed.
 
     Tokens containing a digit ("259", "km2", "2021") are kept exactly as written, so programme numbers
-    and codes match literally; letter-only tokens ("igcp", "geochemical") are stemmed.
+    and codes match literally; letter-only tokens ("igcp", "geochemical") are stemmed. Thousands
+    separators are dropped first ("5,000" is the token "5000").
     """
     out = []
-    for word in _WORD.findall(unicodedata.normalize("NFKC", text).lower()):
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _GROUPED_NUMBER.sub(lambda m: m.group(0).replace(",", ""), text)
+    for word in _WORD.findall(text):
         term = _TERMS.get(word)
         if term is None:
             term = _term(word)
@@ -127,7 +140,14 @@ class BM25Index:
             (w.astype(np.float32), (row_arr, col_arr)), shape=(n_docs, n_terms), dtype=np.float32
         )
         weights.sort_indices()
-        params = {"k1": k1, "b": b, "avgdl": avgdl, "n_docs": n_docs, "variant": "okapi-lucene-idf"}
+        params = {
+            "k1": k1,
+            "b": b,
+            "avgdl": avgdl,
+            "n_docs": n_docs,
+            "variant": "okapi-lucene-idf",
+            "analyzer": ANALYZER,
+        }
         return cls(weights, vocab, params)
 
     def scores(self, query: str) -> np.ndarray:

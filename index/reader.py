@@ -18,7 +18,7 @@ import faiss
 import numpy as np
 
 from icgg.settings import Settings
-from index.bm25 import BM25Index
+from index.bm25 import ANALYZER, BM25Index, chunk_terms
 from index.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from index.generations import (
     BM25_MATRIX_NAME,
@@ -298,6 +298,18 @@ def _open_generation(
         store = read_store(gen_dir / STORE_NAME)
     except Exception as exc:  # verified bytes that still do not parse: written by a broken writer
         raise IndexCorruptError(f"{generation} does not load: {exc}") from exc
+    if bm25.params.get("analyzer") != ANALYZER:
+        # Built by an older release with another tokenisation: rebuild the keyword index from the
+        # stored texts rather than match queries against terms analysed differently.
+        log.warning(
+            "%s: keyword index analysed as %r; rebuilding it in memory as %r "
+            "(`icgg ingest --rebuild` persists it)",
+            generation,
+            bm25.params.get("analyzer"),
+            ANALYZER,
+        )
+        titles = {d.doc_id: d.title for d in store.documents}
+        bm25 = BM25Index.from_tokens([chunk_terms(titles[c.doc_id], c.heading, c.text) for c in store.chunks])
     if dense.d != dim:
         raise IndexMismatchError(
             f"{generation}: manifest says dimension {dim} but vectors.faiss has {dense.d}; "

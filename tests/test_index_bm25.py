@@ -7,7 +7,12 @@ import math
 import numpy as np
 import pytest
 
+from icgg.settings import Settings
 from index.bm25 import K1, B, BM25Index, tokenize
+from index.publish import GenerationContent, publish
+from index.reader import open_index
+from index.sqlite_store import PageRow
+from index.store import ChunkRecord, DocumentRecord
 
 
 def test_tokenize_keeps_numbers_and_codes_and_stems_words():
@@ -17,6 +22,41 @@ def test_tokenize_keeps_numbers_and_codes_and_stems_words():
 
 def test_tokenize_normalises_unicode_compatibility_forms():
     assert tokenize("ＩＧＣＰ km² Ｎo.５") == ["igcp", "km2", "5"]
+
+
+def test_tokenize_reads_thousands_separators_as_one_number():
+    assert tokenize("5,000 samples over 1,000,000 km2") == ["5000", "sampl", "1000000", "km2"]
+    assert tokenize("about 5000 samples") == ["5000", "sampl"]
+
+
+def test_tokenize_keeps_lists_and_years_apart():
+    assert tokenize("1,2,3 and 2016,2017 and 12,34") == ["1", "2", "3", "2016", "2017", "12", "34"]
+
+
+def test_a_generation_analysed_by_an_older_release_gets_its_keyword_index_rebuilt(tmp_path, caplog):
+    text = "The pilot proposed about 5,000 composite samples for the land surface."
+    doc = DocumentRecord("d1", "news/d1.md", "h", "news", "Pilot", "2020-01-01", "src", None, "en", 1, 1)
+    chunk = ChunkRecord(0, "d1:0", "d1", 0, text, "", 1, 1, None, 0, len(text))
+    old = BM25Index.build([f"Pilot\n\n{text}".replace("5,000", "5 000")])  # "5" and "000", as before
+    old.params.pop("analyzer")  # written before the analysis had a name
+    vector = np.ones((1, 4), np.float32) / 2.0
+    content = GenerationContent(
+        documents=[doc],
+        extras={"d1": {}},
+        pages=[PageRow("d1", 1, None, text)],
+        chunks=[chunk],
+        vectors=vector,
+        bm25=old,
+        model_name="m",
+        dimension=4,
+        chunking={},
+    )
+    publish(tmp_path, content, parent=None, hnsw_threshold=1000)
+
+    with caplog.at_level("WARNING", logger="index.reader"):
+        index = open_index(Settings(_env_file=None, index_dir=tmp_path), expected_model="m")
+    assert "rebuilding it in memory" in caplog.text
+    assert [h.row for h in index.keyword_search("5000", k=1)] == [0]  # the old terms had no "5000"
 
 
 def test_tokenize_drops_stopwords_but_not_digits():
