@@ -138,6 +138,7 @@ def main() -> None:
                 "abstain_min_number_coverage",
                 "abstain_min_asked_coverage",
                 "abstain_require_answer_type",
+                "abstain_require_counted",
             )
         ),
         "",
@@ -156,7 +157,8 @@ def main() -> None:
         h_ans = [answered for answerable, answered in holdout if answerable]
         h_una = [answered for answerable, answered in holdout if not answerable]
         lines += [
-            f"Holdout `{args.holdout.name}` (never tuned on; {len(h_ans)} answerable, {len(h_una)} "
+            f"Holdout `{args.holdout.name}` (never used to choose thresholds, but its misses were read "
+            f"when the checks were designed; {len(h_ans)} answerable, {len(h_una)} "
             f"unanswerable): answerable answered {sum(h_ans) / max(1, len(h_ans)):.1%}, unanswerable "
             f"abstained {sum(not a for a in h_una) / max(1, len(h_una)):.1%}.",
             "",
@@ -169,6 +171,7 @@ def main() -> None:
         "abstain_min_number_coverage": [0.0, 0.5, 1.0],
         "abstain_min_asked_coverage": [0.0, 0.1, 0.2, 0.3, 0.4],
         "abstain_require_answer_type": [False, True],
+        "abstain_require_counted": [False, True],
     }
     # The joint grid uses coarser steps so that it stays a few hundred thousand decisions.
     grid_values = {
@@ -179,6 +182,7 @@ def main() -> None:
         "abstain_min_number_coverage": [0.5, 1.0],
         "abstain_min_asked_coverage": [0.0, 0.1, 0.2, 0.3],
         "abstain_require_answer_type": [False, True],
+        "abstain_require_counted": [False, True],
     }
     for name, values in sweeps.items():
         lines += [

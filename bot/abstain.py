@@ -60,6 +60,12 @@ def weak_evidence(
             f"the question asks for {KIND_WORDS[kind]} and the quoted sentences give none "
             "(from a passage holding the question's numbers)"
         )
+    if (
+        settings.abstain_require_counted
+        and kind == "count"
+        and not any(c.on_question_numbers and c.counts_asked for c in quoted)
+    ):
+        return "the quoted sentences hold numbers, but none counts what the question asks about"
     return None
 
 

@@ -12,10 +12,11 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from bot.counting import CountedMatcher, words_after_numbers
 from bot.sentences import PageLocator, SentenceSpan, passage_sentences
 from bot.types import Passage
 from index.bm25 import tokenize
@@ -30,6 +31,8 @@ W_PASSAGE_COS = 0.25
 W_LEXICAL = 0.35
 W_SPECIFIC = 0.15
 W_ANSWER_TYPE = 0.06
+W_COUNTED = 0.1  # "how many X": one of the sentence's numbers counts X (bot.counting)
+COUNTED_CHECKED = 12
 RANK_PENALTY = 0.015
 
 DISCLAIMER_MIN_OVERLAP = 0.4  # a disclaimer counts only when it is about the question's terms
@@ -58,6 +61,7 @@ _DISCLAIMER = re.compile(
     re.I,
 )
 _LEADING_MARKUP = re.compile(r"^(#{1,6}\s+|[-*•]\s+|\d{1,3}[.)]\s+|>\s*)+")
+_WORD_CASED = re.compile(r"\b[^\W\d_][\w]*")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][A-Za-z]+|[A-Z]{2,}\w*)")
 
 
@@ -75,6 +79,9 @@ class Candidate:
     # Its passage (title, heading, text, document date) holds every number of the question ("2021",
     # "IGCP 259"): a value quoted from a passage about another year answers a different question.
     on_question_numbers: bool = True
+    # For a "how many" question: one of its numbers is followed by what the question counts
+    # (bot.counting); True when that cannot be checked.
+    counts_asked: bool = True
 
 
 @dataclass(frozen=True)
@@ -184,8 +191,9 @@ _DAY_DATE = re.compile(
     + r"\s+\d{1,2}\b|\b\d{4}-\d{2}-\d{2}\b"
 )
 _COUNT = re.compile(
-    r"\b\d[\d,.]*\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-    r"fifty|dozens?|hundreds?|thousands?|millions?|billions?)\b",
+    r"\b\d[\d,.]*\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six|"
+    r"seven|eigh|nine)teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|dozens?|hundreds?|"
+    r"thousands?|millions?|billions?)\b",
     re.I,
 )
 
@@ -238,10 +246,17 @@ def carries_answer_type(kind: str | None, text: str, known: frozenset[str] = fro
             names = [n for n in names if not n.isupper()]
         return any(not set(tokenize(n)) <= known for n in names)
     if kind in ("count", "measure"):
-        rest = _DAY_DATE.sub(" ", text) if kind == "count" else text
-        rest = _YEAR.sub(" ", rest) if kind == "count" else rest
-        return any(m.group(0).lower().rstrip(".,") not in known for m in _COUNT.finditer(rest))
+        return bool(new_numbers(kind, text, known)[1])
     return True
+
+
+def new_numbers(kind: str, text: str, known: frozenset[str] = frozenset()) -> tuple[str, list[re.Match[str]]]:
+    """(text searched, number matches in it) that the question does not already give.
+
+    For a count, dates and years are blanked first: "in 2016" counts nothing.
+    """
+    rest = _YEAR.sub(" ", _DAY_DATE.sub(" ", text)) if kind == "count" else text
+    return rest, [m for m in _COUNT.finditer(rest) if m.group(0).lower().rstrip(".,") not in known]
 
 
 def _matches_type(kind: str | None, text: str) -> bool:
@@ -263,6 +278,17 @@ def asked_terms(question: str) -> frozenset[str]:
     """
     names = capitalised_terms(question, skip_opening_word=True)
     return frozenset(tokenize(question)) - specific_terms(question) - names - REQUEST_WORDS
+
+
+def acronyms_in(passages: Sequence[Passage]) -> frozenset[str]:
+    """Terms the passages write only as acronyms ("ICGG", "RGNR"): names, even when a question types
+    them in lower case ("icgg director"), so they never count as what is asked about."""
+    upper: set[str] = set()
+    other: set[str] = set()
+    for p in passages:
+        for w in _WORD_CASED.findall(f"{p.document.title}\n{p.chunk.heading}\n{p.chunk.text}"):
+            (upper if len(w) > 1 and w.isupper() else other).update(tokenize(w))
+    return frozenset(upper - other)
 
 
 def specific_terms(question: str) -> frozenset[str]:
@@ -401,6 +427,8 @@ def gather(
         )
         on_numbers = numbers <= tokens_of_passage.get(s.passage_rank, frozenset())
         candidates.append(Candidate(s, float(c), lexical, spec, score, tokens, v, on_numbers))
+    if kind == "count":
+        candidates = _judge_counted(question, embedder, candidates, question_values(question))
     candidates.sort(key=lambda c: -c.score)
     disclaimed = any(
         c.lexical >= DISCLAIMER_MIN_OVERLAP and _DISCLAIMER.search(c.span.text) for c in candidates
@@ -416,9 +444,34 @@ def gather(
         question_terms=terms,
         disclaimed=disclaimed,
         asked_kind=kind,
-        asked_terms=asked_terms(question),
+        asked_terms=asked_terms(question) - acronyms_in(top),
         known_values=question_values(question),
     )
+
+
+def _judge_counted(
+    question: str, embedder: Embedder, candidates: list[Candidate], known: frozenset[str]
+) -> list[Candidate]:
+    """Mark which candidates count what a "how many" question asks about, and prefer those.
+
+    Only the best ``COUNTED_CHECKED`` candidates holding a new number are judged (bounded model work);
+    the rest cannot get the bonus and are marked as not counting it.
+    """
+    matcher = CountedMatcher(question, embedder)
+    if not matcher.active:
+        return candidates
+    ranked = sorted(range(len(candidates)), key=lambda i: -candidates[i].score)
+    checked = 0
+    out = list(candidates)
+    for i in ranked:
+        c = candidates[i]
+        text, numbers = new_numbers("count", c.span.text, known)
+        counts = False
+        if numbers and checked < COUNTED_CHECKED:
+            checked += 1
+            counts = matcher.matches(words_after_numbers(text, numbers))
+        out[i] = replace(c, counts_asked=counts, score=c.score + (W_COUNTED if counts else 0.0))
+    return out
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:

@@ -127,6 +127,11 @@ class Settings(BaseSettings):
         description="Abstain when a question asks for a date, year, day, count, measure or place/institution "
         "names and the sentences that would be quoted hold none that the question does not already give.",
     )
+    abstain_require_counted: bool = Field(
+        True,
+        description="Abstain on a 'how many X' question when no quoted number is followed by X or a word "
+        "of the same meaning (a count of methods does not say how many people work somewhere).",
+    )
 
     # --- optional LLM backend ----------------------------------------------------------------------
     llm_backend: LLMBackend = Field(

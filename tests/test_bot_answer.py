@@ -287,7 +287,9 @@ def test_a_question_asking_for_a_count_the_documents_do_not_give_abstains(assist
     question = "How many guests attended the inauguration of the centre in Langfang?"
     reason = _reason(assistant, question)
     assert reason is not None and "asks for a count" in reason
-    assert _reason(assistant, question, abstain_require_answer_type=False) is None
+    assert (
+        _reason(assistant, question, abstain_require_answer_type=False, abstain_require_counted=False) is None
+    )
 
 
 def test_a_question_asking_for_a_day_is_not_answered_with_a_duration(assistant):
@@ -320,3 +322,12 @@ def test_a_value_from_a_passage_about_another_year_does_not_answer(assistant):
     assert _reason(assistant, "How many geologists from Laos completed the sampling course in 2018?") is None
     reason = _reason(assistant, "How many geologists from Laos completed the sampling course in 2016?")
     assert reason is not None and "question's numbers" in reason, reason
+
+
+def test_a_count_of_something_else_does_not_answer_how_many(assistant):
+    # The Laos item counts geologists (fourteen) and weeks (three); neither is a count of trucks.
+    question = "How many trucks did the Laos geologists drive on the sampling course?"
+    reason = _reason(assistant, question)
+    assert reason is not None and "none counts what the question asks about" in reason, reason
+    assert _reason(assistant, question, abstain_require_counted=False) is None
+    assert _reason(assistant, "How many weeks did the Laos sampling course last?") is None

@@ -1,0 +1,95 @@
+"""Does a sentence count what a "how many" question asks about?
+
+"How many people work at IGGE?" is not answered by "IGGE combines 16 complementary analytical methods":
+the sentence holds a count, but of methods. English puts the counted thing right after the number ("76
+baseline maps", "22 Chinese and Lao staff", "135 of 355 international programmes"), so a sentence counts
+the asked thing when one of the words after one of its numbers is, or means, one of the words after "how
+many". Meaning is judged with the embedding model on single words ("labs" and "laboratories"), with exact
+stems checked first so most questions need no model call. This module only judges; it never picks or
+writes answer text, and it looks at no particular question's wording.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from index.bm25 import STOPWORDS, tokenize
+from index.embeddings import Embedder
+
+# "how many [of the] <counted words>" / "what number of <counted words>"
+_HOW_MANY = re.compile(
+    r"\b(?:how many|what number of)\s+(?:of\s+(?:the|these|those|them|its|their)\s+)?([^?.,;:!()]*)", re.I
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
+COUNTED_WORDS = 3  # words after "how many" that may name the counted thing ("sampling points")
+WORDS_AFTER_NUMBER = 5  # content words after a number that may name what it counts
+WORD_SIMILARITY = 0.6  # single-word cosine above which two words name the same thing ("labs", "laboratories")
+
+
+def counted_words(question: str) -> tuple[str, ...]:
+    """The words after "how many" up to the first stop word, names skipped: what the question counts.
+
+    Empty when the question has no "how many" or it is followed by no content word ("how many of them
+    are ..."): then nothing can be checked.
+    """
+    m = _HOW_MANY.search(question)
+    if not m:
+        return ()
+    words: list[str] = []
+    for w in _WORD.findall(m.group(1).replace("'s ", " ").replace("’s ", " ")):
+        if w.lower() in STOPWORDS:
+            break
+        if len(w) > 1 and w.isupper():
+            continue  # an acronym ("how many UNESCO centres") names whose things, not the things
+        words.append(w.lower())
+        if len(words) == COUNTED_WORDS:
+            break
+    return tuple(words)
+
+
+def words_after_numbers(text: str, numbers: Sequence[re.Match[str]]) -> list[str]:
+    """The few content words (lower case) after each number match in ``text``: what the numbers count."""
+    out: list[str] = []
+    for m in numbers:
+        # to the end of the clause; past a following number too, as in "5 or 8 random points"
+        tail = re.split(r"[.;:!?()]", text[m.end() : m.end() + 80], maxsplit=1)[0]
+        words = [w.lower() for w in _WORD.findall(tail) if w.lower() not in STOPWORDS]
+        out.extend(words[:WORDS_AFTER_NUMBER])
+    return out
+
+
+class CountedMatcher:
+    """Decides, for one question, which sentences count what it asks about; word vectors are cached."""
+
+    def __init__(self, question: str, embedder: Embedder):
+        self.words = counted_words(question)
+        self.stems = frozenset(t for w in self.words for t in tokenize(w))
+        self._embedder = embedder
+        self._vectors: dict[str, np.ndarray] = {}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.stems)
+
+    def matches(self, following: Sequence[str]) -> bool:
+        """Do the words after a sentence's numbers (``words_after_numbers``) name the counted thing?"""
+        if not self.active:
+            return True
+        found = sorted(set(following))
+        if not found:
+            return False
+        if self.stems & {t for w in found for t in tokenize(w)}:
+            return True
+        self._embed([*self.words, *found])
+        asked = np.vstack([self._vectors[w] for w in self.words])
+        seen = np.vstack([self._vectors[w] for w in found])
+        return bool((seen @ asked.T).max() >= WORD_SIMILARITY)
+
+    def _embed(self, words: list[str]) -> None:
+        missing = [w for w in words if w not in self._vectors]
+        if missing:
+            for w, v in zip(missing, self._embedder.embed(missing), strict=True):
+                self._vectors[w] = v

@@ -1,0 +1,72 @@
+"""What a "how many" question counts, and whether a sentence's numbers count it (real model)."""
+
+from __future__ import annotations
+
+from bot.counting import CountedMatcher, counted_words, words_after_numbers
+from bot.evidence import acronyms_in, new_numbers
+from bot.types import Passage
+from index.bm25 import tokenize
+from index.store import ChunkRecord, DocumentRecord
+
+
+def test_counted_words_are_the_words_after_how_many_up_to_the_first_stop_word():
+    assert counted_words("How many people work at IGGE?") == ("people", "work")
+    assert counted_words("If every cell gets 8 points, how many sampling points is that?") == (
+        "sampling",
+        "points",
+    )
+    assert counted_words("How many UNESCO category 2 centres exist?") == ("category", "centres", "exist")
+    assert counted_words("In how many of the world's geochemical programmes did China take part?") == (
+        "world",
+        "geochemical",
+        "programmes",
+    )
+    assert counted_words("What number of samples was archived?") == ("samples",)
+
+
+def test_nothing_is_counted_when_no_content_word_follows_how_many():
+    assert counted_words("How many of them are on land?") == ()
+    assert counted_words("grn marine cells how many") == ()
+    assert counted_words("How much farmland was flagged?") == ()  # an amount, not a count of things
+    assert counted_words("When was the centre founded?") == ()
+
+
+def test_words_after_numbers_skip_dates_and_known_numbers():
+    text, numbers = new_numbers(
+        "count", "In 2016 the team of 22 Chinese and Lao staff collected 146 samples."
+    )
+    assert [m.group(0) for m in numbers] == ["22", "146"]
+    assert words_after_numbers(text, numbers) == [
+        "chinese",
+        "lao",
+        "staff",
+        "collected",
+        "samples",
+        "samples",
+    ]
+
+
+def test_a_count_of_the_asked_thing_matches_by_stem_or_by_meaning(embedder):
+    matcher = CountedMatcher("How many labs analysed the reference samples?", embedder)
+    assert matcher.active
+    assert matcher.matches(["laboratories", "in", "china"])  # same meaning, different stem
+    assert matcher.matches(["lab"])  # same stem
+    people = CountedMatcher("How many people work at IGGE?", embedder)
+    assert not people.matches(["complementary", "analytical", "methods"])
+    assert not people.matches([])
+
+
+def test_an_unanswerable_count_check_passes_when_nothing_is_counted(embedder):
+    matcher = CountedMatcher("How many of them are on land?", embedder)
+    assert not matcher.active and matcher.matches(["anything"])
+
+
+def _passage(text: str, title: str = "News") -> Passage:
+    doc = DocumentRecord("d", "d.md", "h", "news", title, "2020-01-01", "s", None, "en", 1, 1)
+    return Passage(1, 1.0, ChunkRecord(0, "d:0", "d", 0, text, "", 1, 1, None, 0, len(text)), doc)
+
+
+def test_acronyms_are_terms_the_passages_write_only_in_capitals():
+    passages = [_passage("ICGG and IGGE train staff. The MAP of Laos is a map.", title="ICGG news")]
+    # "MAP" is also written "map": a word
+    assert acronyms_in(passages) == set(tokenize("ICGG IGGE"))
