@@ -1,4 +1,4 @@
-"""The evaluation question sets (``tests/eval/qa.jsonl`` and ``tests/eval/qa_holdout.jsonl``).
+"""The evaluation question sets (``tests/eval/qa.jsonl``, ``qa_holdout.jsonl`` and ``qa_blind.jsonl``).
 
 Checks the schema, the mix of question kinds, and - most importantly - that the gold is right:
 every expected fact literally occurs in one of the documents named as its source, so a retrieval or
@@ -23,10 +23,15 @@ CORPUS = ROOT / "corpus"
 EVAL = ROOT / "tests" / "eval"
 MAIN = EVAL / "qa.jsonl"
 HOLDOUT = EVAL / "qa_holdout.jsonl"
+BLIND = EVAL / "qa_blind.jsonl"
 
 KINDS = {"paraphrase", "multi-fact", "date", "number", "name", "unanswerable", "followup"}
 FIELDS = {"id", "question", "answerable", "gold_docs", "key_facts", "kind", "history"}
-ID_PATTERN = {MAIN: re.compile(r"^q\d{3}$"), HOLDOUT: re.compile(r"^h\d{3}$")}
+ID_PATTERN = {
+    MAIN: re.compile(r"^q\d{3}$"),
+    HOLDOUT: re.compile(r"^h\d{3}$"),
+    BLIND: re.compile(r"^b\d{3}$"),
+}
 GOLD_PATH = re.compile(r"^(news/\d{4}-\d{2}-\d{2}-[a-z0-9-]+\.md|pdf/[a-z0-9-]+\.pdf)$")
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
 TITLE = re.compile(r'^title:\s*"?(.*?)"?\s*$', re.MULTILINE)
@@ -37,7 +42,7 @@ def _load(path: Path) -> list[dict]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-SETS = {MAIN: _load(MAIN), HOLDOUT: _load(HOLDOUT)}
+SETS = {MAIN: _load(MAIN), HOLDOUT: _load(HOLDOUT), BLIND: _load(BLIND)}
 ALL = [(path.name, q) for path, questions in SETS.items() for q in questions]
 ANSWERABLE = [(name, q) for name, q in ALL if q["answerable"]]
 
@@ -97,7 +102,7 @@ def test_ids_are_unique_and_numbered_in_order(path):
     assert ids == sorted(ids)
 
 
-def test_no_question_text_appears_twice_across_both_sets():
+def test_no_question_text_appears_twice_across_the_sets():
     texts = Counter(_normalise(q["question"]) for _, q in ALL)
     assert [t for t, n in texts.items() if n > 1] == []
 
@@ -161,6 +166,21 @@ def test_holdout_set_has_the_agreed_size_and_mix():
     assert len(SETS[HOLDOUT]) >= 30
     assert kinds["unanswerable"] >= 5
     assert kinds["followup"] >= 3
+
+
+def test_blind_set_has_the_agreed_size_and_mix():
+    kinds = Counter(q["kind"] for q in SETS[BLIND])
+    assert len(SETS[BLIND]) == 44
+    assert kinds["unanswerable"] == 22
+    assert kinds["followup"] >= 2
+    assert all(kinds[kind] >= 3 for kind in ("paraphrase", "multi-fact", "date", "number", "name"))
+
+
+@pytest.mark.parametrize("q", [q for q in SETS[BLIND] if q["answerable"]], ids=lambda q: q["id"])
+def test_every_blind_gold_document_states_every_key_fact(q):
+    """Stricter than the shared check: the blind gold lists only documents that give the whole answer."""
+    partial = [d for d in q["gold_docs"] if not all(_occurs(fact, d) for fact in q["key_facts"])]
+    assert partial == []
 
 
 def test_main_set_draws_on_every_news_item_and_every_report():
