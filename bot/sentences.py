@@ -4,31 +4,21 @@ An extractive answer and every citation quote come from here, so this module gua
 a :class:`SentenceSpan`'s ``text`` occurs verbatim in ``index.page_text(doc_id, page)``. Sentences that
 cross a page break are trimmed to the part on one page (or dropped); sentences that cannot be found on
 their page are dropped. It must never invent, normalise or repair the quoted text.
+
+Sentence boundaries come from :mod:`ingest.sentences`, the code the index builder also uses to embed
+every quotable sentence at ingest time, so the answerer finds those vectors by exact text.
 """
 
 from __future__ import annotations
 
-import itertools
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.types import Passage
 from index.store import ChunkRecord, SearchIndex
+from ingest.documents import PAGE_SEPARATOR
+from ingest.sentences import split_sentences, strip_whitespace_bounds
 
-PAGE_SEPARATOR = "\n\n"  # ingest.documents.PAGE_SEPARATOR; bot must not import ingest
-
-# Abbreviations after which a full stop does not end a sentence.
-_ABBREVIATION_WORDS = (
-    "dr prof mr mrs ms st no nos vol fig figs eg ie etc al approx vs jan feb mar apr jun jul aug sep sept "
-    "oct nov dec inc ltd co corp dept univ assoc acad sci est min max cf pp ed eds rev gen col lt"
-)
-_ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split())
-# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) and whitespace.
-_END = re.compile(r"[.!?]['\")\]”’]*(?=\s+|$)")
-_BLOCK_BREAK = re.compile(r"\n[ \t]*\n\s*")
-# Lines that start a new block even without a blank line before them: headings, bullets, table rows.
-_LINE_START_BLOCK = re.compile(r"^\s*(#{1,6}\s|[-*•]\s|\d{1,3}[.)]\s|\|)")
+__all__ = ["PageLocator", "SentenceSpan", "locate", "passage_sentences", "split_sentences"]
 
 
 @dataclass(frozen=True)
@@ -41,61 +31,6 @@ class SentenceSpan:
     page: int
     chunk_start: int  # offset of the sentence inside the chunk text
     doc_start: int  # offset inside the document text (chunk.char_start + chunk_start)
-
-
-def _sentence_bounds(block: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of each sentence in a block of prose, skipping abbreviations, initials, decimals."""
-    start = 0
-    for m in _END.finditer(block):
-        end = m.end()
-        if block[m.start()] == ".":
-            word = re.search(r"([A-Za-z]+)\.?$", block[start : m.start() + 1])
-            token = word.group(1) if word else ""
-            if token.lower() in _ABBREVIATIONS or (len(token) == 1 and token.isupper()):
-                continue  # "Dr. Wang", "D. B. Smith"
-            nxt = block[end:].lstrip()[:1]
-            if nxt and nxt.islower():
-                continue  # "e.g. the ..." or a wrapped line: a sentence starts with a capital or digit
-        yield start, end
-        start = end
-    if start < len(block):
-        yield start, len(block)
-
-
-def _blocks(text: str) -> Iterator[tuple[int, int]]:
-    """Paragraph-like blocks: split at blank lines and before headings, bullets and table rows."""
-    pos = 0
-    for piece in _BLOCK_BREAK.split(text):
-        if not piece:
-            continue
-        begin = text.index(piece, pos)
-        pos = begin + len(piece)
-        line_starts = [0] + [m.end() for m in re.finditer(r"\n", piece)]
-        cuts = [0] + [s for s in line_starts[1:] if _LINE_START_BLOCK.match(piece[s:])]
-        # a markdown line (heading, bullet) also ends at its own newline
-        for s in list(cuts):
-            if _LINE_START_BLOCK.match(piece[s:]):
-                nl = piece.find("\n", s)
-                if nl != -1:
-                    cuts.append(nl + 1)
-        cuts = [*sorted(set(cuts)), len(piece)]
-        for a, b in itertools.pairwise(cuts):
-            if piece[a:b].strip():
-                yield begin + a, begin + b
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) offsets of the sentences of ``text``, whitespace trimmed; never crosses a blank line."""
-    spans = []
-    for b0, b1 in _blocks(text):
-        block = text[b0:b1]
-        for s0, s1 in _sentence_bounds(block):
-            raw = block[s0:s1]
-            lead = len(raw) - len(raw.lstrip())
-            trail = len(raw) - len(raw.rstrip())
-            if s1 - trail > s0 + lead:
-                spans.append((b0 + s0 + lead, b0 + s1 - trail))
-    return spans
 
 
 class PageLocator:
@@ -121,11 +56,6 @@ class PageLocator:
         return starts[page - 1]
 
 
-def _trim(text: str) -> tuple[int, int]:
-    lead = len(text) - len(text.lstrip())
-    return lead, len(text.rstrip())
-
-
 def locate(chunk: ChunkRecord, start: int, end: int, pages: PageLocator) -> tuple[int, int, int] | None:
     """(page, start, end) of the part of ``chunk.text[start:end]`` that lies on one page, or None.
 
@@ -145,7 +75,7 @@ def locate(chunk: ChunkRecord, start: int, end: int, pages: PageLocator) -> tupl
         if b <= a:
             continue
         part = chunk.text[a - chunk.char_start : b - chunk.char_start]
-        lead, stop = _trim(part)
+        lead, stop = strip_whitespace_bounds(part)
         a2, b2 = a - chunk.char_start + lead, a - chunk.char_start + stop
         if b2 > a2 and (best is None or b2 - a2 > best[2] - best[1]):
             best = (page, a2, b2)
