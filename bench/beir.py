@@ -207,6 +207,9 @@ class InMemoryIndex:
     def keyword_search(self, query: str, k: int, allowed: np.ndarray | None = None):
         return self.bm25.search(query, k, allowed)
 
+    def sentence_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        return {}  # nothing precomputed: BEIR runs retrieval only
+
 
 # --- evaluation ----------------------------------------------------------------------------------
 PUBLISHED = {  # nDCG@10 / recall@100 from ../shared/external/ir/PUBLISHED.md

@@ -103,33 +103,56 @@ class Evidence:
 
 
 class SentenceVectorCache:
-    """Vectors of recently scored sentences, so popular passages are not embedded again and again.
+    """Vectors of the sentences being scored, found without a forward pass whenever possible.
 
-    Bounded (LRU), thread-safe; keyed by model name and exact text, so a new model never sees old
-    vectors. The question and all missing sentences still go to the model in one embedding call.
+    Looked up in this order: a bounded LRU (thread-safe; keyed by model name and exact text, so a new
+    model never sees old vectors), then the index generation (sentence vectors computed at ingest by
+    ``index.builder``), and only what is still missing goes to the model. The question's vector is the one
+    search computed (``bot.vectors.QUERY_VECTORS``); if it is not there, it is embedded in the same call as
+    the missing sentences. On an index built with sentence vectors, answering makes no forward pass.
     """
 
     def __init__(self, size: int):
+        from bot.vectors import QUERY_VECTORS  # shared with the retriever's query embedding
+
         self.size = size
+        self.queries = QUERY_VECTORS
         self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
-    def embed(self, embedder: Embedder, question: str, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def clear(self) -> None:
+        with self._lock:
+            self._vectors.clear()
+
+    def embed(
+        self, embedder: Embedder, question: str, texts: Sequence[str], index: SearchIndex | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(question vector, one row per text of ``texts``)."""
         model = getattr(embedder, "model_name", "")
+        wanted = list(dict.fromkeys(texts))
         with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if (model, t) not in self._vectors))
-        fresh = embedder.embed([question, *missing])
+            found = {t: v for t in wanted if (v := self._vectors.get((model, t))) is not None}
+        missing = [t for t in wanted if t not in found]
+        stored = getattr(index, "sentence_vectors", None)
+        if missing and callable(stored) and getattr(index, "model_name", None) == model:
+            found.update(stored(missing))
+            missing = [t for t in missing if t not in found]
+        qv = self.queries.get(model, question)
+        if qv is None or missing:
+            fresh = embedder.embed(([question] if qv is None else []) + missing)
+            if qv is None:
+                qv, fresh = fresh[0], fresh[1:]
+                self.queries.put_many(model, [question], [qv])
+            found.update(zip(missing, fresh, strict=True))
         with self._lock:
-            for t, v in zip(missing, fresh[1:], strict=True):
-                self._vectors[(model, t)] = v
-            for t in texts:
+            for t in wanted:
+                self._vectors[(model, t)] = found[t]
                 self._vectors.move_to_end((model, t))
             while len(self._vectors) > self.size:
                 self._vectors.popitem(last=False)
-            dim = fresh.shape[1]
-            rows = [self._vectors[(model, t)] for t in texts]
-        sentences = np.vstack(rows) if rows else np.zeros((0, dim), dtype=np.float32)
-        return fresh[0], sentences
+        rows = [found[t] for t in texts]
+        sentences = np.vstack(rows) if rows else np.zeros((0, len(qv)), dtype=np.float32)
+        return qv, sentences
 
 
 _SENTENCE_VECTORS = SentenceVectorCache(SENTENCE_CACHE_SIZE)
@@ -400,7 +423,7 @@ def gather(
             spans,
             key=lambda s: -(_overlap(terms, frozenset(tokenize(s.text)), weights) - 0.05 * s.passage_rank),
         )[:MAX_CANDIDATES]
-    qv, sv = _SENTENCE_VECTORS.embed(embedder, question, [s.text for s in spans])
+    qv, sv = _SENTENCE_VECTORS.embed(embedder, question, [s.text for s in spans], index)
     cosines = sv @ qv if len(spans) else np.zeros(0, dtype=np.float32)
 
     best_in_passage: dict[int, float] = {}

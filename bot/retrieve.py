@@ -22,7 +22,8 @@ What a search does (hybrid, the default):
    the cosine even for a BM25-only candidate.
 
 Modes ``dense`` and ``bm25`` return that single ranking (with the same filters and diversity cap).
-This module never mutates the index and keeps no per-query state, so one Retriever serves many threads.
+This module never mutates the index and keeps no per-query state (query vectors are cached, thread-safely,
+in :mod:`bot.vectors`), so one Retriever serves many threads.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.types import Passage
+from bot.vectors import query_vector
 from icgg.settings import Settings
 from index.store import Filters, Hit, SearchIndex
 
@@ -181,7 +183,8 @@ class Retriever:
         return passages
 
     def query_vector(self, query: str) -> np.ndarray:
-        return self.embedder.embed([query])[0]
+        """The query's embedding, left in :data:`bot.vectors.QUERY_VECTORS` for the answerer to reuse."""
+        return query_vector(self.embedder, query)
 
     # --- internals ---------------------------------------------------------------------------------
     def _candidates(

@@ -62,6 +62,13 @@ class Settings(BaseSettings):
         200, ge=32, le=512, description="Target chunk size in model tokens (MiniLM reads at most 256)."
     )
     chunk_overlap_tokens: int = Field(30, ge=0, le=128, description="Overlap between adjacent chunks.")
+    index_sentence_vectors: bool = Field(
+        True,
+        description="Embed every quotable sentence at ingest and store its vector in the generation, so an "
+        "extractive answer needs no model call beyond the query's. Costs ingest time (the sentences go "
+        "through the model too, cached like chunk texts) and about 1.7 KB per sentence in store.sqlite; "
+        "when off, answers embed their sentences at question time.",
+    )
 
     # --- retrieval ---------------------------------------------------------------------------------
     retrieval_mode: RetrievalMode = Field("hybrid", description="hybrid, dense or bm25.")

@@ -7,6 +7,12 @@ from an ingested folder are reported as missing and dropped only with ``prune``.
 the chunk settings differ from the live manifest, every document is re-read and re-chunked (the cache
 still saves the embedding of unchanged texts). If nothing changed, nothing is published.
 
+With ``index_sentence_vectors`` on, every quotable sentence of every chunk (``ingest.sentences``, the
+code the answerer uses) is embedded too, through the same cache, and stored in the generation, so an
+extractive answer needs no forward pass of its own. Carried documents carry their sentence vectors from
+the previous generation; any still missing (an index written before this existed) are embedded when the
+next generation is published, and turning the setting on or off publishes one.
+
 Never imports ``bot`` or the UI; never modifies a published generation.
 """
 
@@ -69,8 +75,11 @@ class IngestReport:
     previous_generation: str | None = None
     documents: int = 0  # documents in the live index after the run
     chunks: int = 0
-    embedded_texts: int = 0  # texts that went through the model
-    cache_hits: int = 0
+    embedded_texts: int = 0  # chunk texts that went through the model
+    cache_hits: int = 0  # chunk texts found in the embedding cache
+    sentences_embedded: int = 0  # quotable sentences that went through the model
+    sentence_cache_hits: int = 0  # quotable sentences found in the embedding cache
+    sentence_vectors: int = 0  # sentence vectors stored in the published generation
     timings: dict[str, float] = field(default_factory=dict)
     message: str = ""
     warnings: list[str] = field(default_factory=list)
@@ -102,6 +111,9 @@ class _DocPayload:
     pages: list[PageRow]
     chunks: list[ChunkRecord]
     vectors: np.ndarray
+    # sha256 of each quotable sentence text -> vector; texts with no vector yet are in ``sentences_missing``
+    sentences: dict[str, np.ndarray] = field(default_factory=dict)
+    sentences_missing: list[str] = field(default_factory=list)
 
 
 def chunking_signature(settings: Settings) -> dict:
@@ -241,13 +253,19 @@ def ingest_paths(
         # 3. Publish if anything changed.
         changed = any(r.status in (ADDED, UPDATED, REMOVED) for r in report.files)
         repair = prev is not None and prev.fallback_from is not None
-        if not (changed or rebuild or repair) or (prev is None and not new_docs):
+        # Turning index_sentence_vectors on or off changes what a generation holds: publish one.
+        toggled = prev is not None and _has_sentence_vectors(prev) != settings.index_sentence_vectors
+        if not (changed or rebuild or repair or toggled) or (prev is None and not new_docs):
             report.message = "index unchanged" if prev is not None else "nothing could be ingested"
             report.documents = len(prev.documents()) if prev else 0
             report.chunks = len(prev) if prev else 0
             timings["total"] = time.perf_counter() - started
             return report
-        payloads = [_carried(prev, doc_id) for doc_id in carry] + new_docs
+        payloads = [_carried(prev, doc_id, settings) for doc_id in carry] + new_docs
+        if settings.index_sentence_vectors and any(p.sentences_missing for p in payloads):
+            t = time.perf_counter()
+            _embed_missing_sentences(payloads, get_embedder(), index_dir, report, progress)
+            timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - t
         if reusable and not loaded:  # e.g. only pruning: the live model and dimension stay
             model_name, dimension = prev.model_name, prev.dimension
         else:
@@ -302,7 +320,8 @@ def remove_documents(ids_or_paths: Iterable[str | Path], settings: Settings) -> 
             report.message = "index unchanged"
             report.documents, report.chunks = len(docs), len(prev)
             return report
-        payloads = [_carried(prev, doc_id) for doc_id in docs if doc_id not in drop]
+        # No model here: sentence vectors the previous generation lacks stay missing (answered live).
+        payloads = [_carried(prev, doc_id, settings) for doc_id in docs if doc_id not in drop]
         t = time.perf_counter()
         _publish(
             index_dir, payloads, prev, prev.model_name, prev.dimension, prev.manifest.get("chunking", {}),
@@ -409,11 +428,21 @@ def _read_chunk_embed(
 
     t = time.perf_counter()
     texts = [c.embedding_text(doc.title) for doc, chunks in parsed for c in chunks]
-    vectors = _embed_with_cache(texts, embedder, index_dir, report, progress)
+    sentence_texts: list[list[str]] = [[] for _ in parsed]
+    if settings.index_sentence_vectors:
+        sentence_texts = [
+            sentence_texts_of(chunks, [(p.number, len(p.text)) for p in doc.pages]) for doc, chunks in parsed
+        ]
+    all_sentences = [text for per_doc in sentence_texts for text in per_doc]
+    # One pass over chunks and sentences together: one model call (per slice), sorted by length.
+    vectors = _embed_with_cache(
+        texts + all_sentences, embedder, index_dir, report, progress, n_sentences=len(all_sentences)
+    )
+    sentence_vectors = vectors[len(texts) :]
     timings["embed"] = time.perf_counter() - t
 
-    payloads, pos = [], 0
-    for doc, chunks in parsed:
+    payloads, pos, spos = [], 0, 0
+    for (doc, chunks), sentences in zip(parsed, sentence_texts, strict=True):
         labels = {p.number: p.label for p in doc.pages}
         record = DocumentRecord(
             doc_id=doc.doc_id, path=doc.path, content_hash=doc.content_hash, doc_type=doc.doc_type,
@@ -429,10 +458,12 @@ def _read_chunk_embed(
             for c in chunks
         ]  # fmt: skip
         pages = [PageRow(doc.doc_id, p.number, p.label, p.text) for p in doc.pages]
+        keyed = {text_key(t): sentence_vectors[spos + i] for i, t in enumerate(sentences)}
         payloads.append(
-            _DocPayload(record, dict(doc.extra), pages, records, vectors[pos : pos + len(chunks)])
+            _DocPayload(record, dict(doc.extra), pages, records, vectors[pos : pos + len(chunks)], keyed)
         )
         pos += len(chunks)
+        spos += len(sentences)
         status = status_of.get(doc.doc_id, ADDED)
         report.files.append(FileReport(doc.path, doc.doc_id, status, "", len(chunks), len(doc.pages)))
     return payloads
@@ -464,10 +495,18 @@ def _token_counter(embedder: Embedder) -> Callable[[str], int]:
 
 
 def _embed_with_cache(
-    texts: list[str], embedder: Embedder, index_dir: Path, report: IngestReport, progress: Progress
+    texts: list[str],
+    embedder: Embedder,
+    index_dir: Path,
+    report: IngestReport,
+    progress: Progress,
+    n_sentences: int = 0,
 ) -> np.ndarray:
     """Vectors for ``texts``: cache hits are looked up, misses embedded once each (longest first, the
-    order sentence-transformers uses inside one call) and stored in the cache slice by slice."""
+    order sentence-transformers uses inside one call) and stored in the cache slice by slice.
+
+    The last ``n_sentences`` texts are quotable sentences: they are counted in the report's sentence
+    fields, so ``embedded_texts`` and ``cache_hits`` keep meaning chunk texts."""
     out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
     if not texts:
         return out
@@ -479,8 +518,12 @@ def _embed_with_cache(
             if key not in found:
                 first_of.setdefault(key, i)
         misses = sorted(first_of.values(), key=lambda i: -len(texts[i]))
-        report.cache_hits += len(texts) - len(misses)
-        report.embedded_texts += len(misses)
+        boundary = len(texts) - n_sentences
+        chunk_misses = sum(1 for i in misses if i < boundary)
+        report.cache_hits += boundary - chunk_misses
+        report.embedded_texts += chunk_misses
+        report.sentence_cache_hits += n_sentences - (len(misses) - chunk_misses)
+        report.sentences_embedded += len(misses) - chunk_misses
         step = max(1, getattr(embedder, "batch_size", 64) * EMBED_SLICE_BATCHES)
         progress("embed", 0, len(misses))
         for start in range(0, len(misses), step):
@@ -495,12 +538,60 @@ def _embed_with_cache(
     return out
 
 
-def _carried(prev: LocalIndex, doc_id: str) -> _DocPayload:
+def _carried(prev: LocalIndex, doc_id: str, settings: Settings) -> _DocPayload:
     record = prev.document(doc_id)
     chunks = prev.chunks_of(doc_id)
     vectors = prev.vectors(np.array([c.row for c in chunks], dtype=np.int64))
     pages = [PageRow(doc_id, p, label, text) for p, label, text in prev.pages_of(doc_id)]
-    return _DocPayload(record, prev.document_extra(doc_id), pages, chunks, vectors)
+    payload = _DocPayload(record, prev.document_extra(doc_id), pages, chunks, vectors)
+    if settings.index_sentence_vectors:
+        texts = sentence_texts_of(chunks, [(p.page, len(p.text)) for p in pages])
+        found = prev.sentence_vectors(texts)
+        payload.sentences = {text_key(t): v for t, v in found.items()}
+        payload.sentences_missing = [t for t in texts if t not in found]
+    return payload
+
+
+def sentence_texts_of(chunks: Sequence, pages: Sequence[tuple[int, int]]) -> list[str]:
+    """The quotable sentence texts of a document's chunks, each once, as the answerer will look them up.
+
+    ``chunks`` need ``text``, ``char_start``, ``page_start`` and ``page_end``; ``pages`` are
+    (page number, text length) of every page, the coordinates chunk offsets refer to.
+    """
+    from ingest.documents import PAGE_SEPARATOR
+    from ingest.sentences import page_bounds, quotable_sentences
+
+    ordered = sorted(pages)
+    bounds = dict(
+        zip(
+            [n for n, _ in ordered],
+            page_bounds([length for _, length in ordered], len(PAGE_SEPARATOR)),
+            strict=True,
+        )
+    )
+    out: dict[str, None] = {}
+    for c in chunks:
+        on = [bounds[n] for n in range(c.page_start, c.page_end + 1) if n in bounds]
+        for text in quotable_sentences(c.text, c.char_start, on):
+            out.setdefault(text, None)
+    return list(out)
+
+
+def _has_sentence_vectors(index: LocalIndex) -> bool:
+    return bool(index.manifest.get("sentence_vectors"))
+
+
+def _embed_missing_sentences(
+    payloads: list[_DocPayload], embedder: Embedder, index_dir: Path, report: IngestReport, progress: Progress
+) -> None:
+    """Vectors for the sentences of carried documents that the previous generation did not hold."""
+    texts = list(dict.fromkeys(t for p in payloads for t in p.sentences_missing))
+    vectors = _embed_with_cache(texts, embedder, index_dir, report, progress, n_sentences=len(texts))
+    by_text = dict(zip(texts, vectors, strict=True))
+    for p in payloads:
+        for t in p.sentences_missing:
+            p.sentences[text_key(t)] = by_text[t]
+        p.sentences_missing = []
 
 
 def _publish(
@@ -528,6 +619,9 @@ def _publish(
         if payloads
         else np.zeros((0, dimension), np.float32)
     )
+    sentence_vectors = None
+    if settings.index_sentence_vectors:
+        sentence_vectors = {key: v for p in payloads for key, v in p.sentences.items()}
     content = GenerationContent(
         documents=[p.record for p in payloads],
         extras={p.record.doc_id: p.extra for p in payloads},
@@ -538,11 +632,14 @@ def _publish(
         model_name=model_name,
         dimension=dimension,
         chunking=chunking,
+        extra_manifest={"sentence_vectors": sentence_vectors is not None},
+        sentence_vectors=sentence_vectors,
     )
     report.generation = publish(
         index_dir, content, prev.generation if prev else None, settings.hnsw_threshold
     )
     report.documents, report.chunks = len(payloads), len(chunks)
+    report.sentence_vectors = len(sentence_vectors or {})
     report.message = f"published generation {report.generation}"
     _collect_garbage(index_dir, report)
 

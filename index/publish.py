@@ -82,6 +82,8 @@ class GenerationContent:
     dimension: int
     chunking: dict
     extra_manifest: dict = field(default_factory=dict)
+    # sha256 of a quotable sentence's text -> its float32 vector (see index.sqlite_store); None: no table.
+    sentence_vectors: dict[str, np.ndarray] | None = None
 
 
 def new_generation_id() -> str:
@@ -115,12 +117,21 @@ def publish(index_dir: Path, content: GenerationContent, parent: str | None, hns
     n = len(content.chunks)
     if content.vectors.shape != (n, content.dimension):
         raise ValueError(f"vectors {content.vectors.shape} do not match {n} chunks x {content.dimension}")
+    if any(np.shape(v) != (content.dimension,) for v in (content.sentence_vectors or {}).values()):
+        raise ValueError(f"a sentence vector does not have dimension {content.dimension}")
     index, kind = build_dense_index(content.vectors, content.dimension, hnsw_threshold)
     faiss.write_index(index, str(tmp / VECTORS_NAME))
     fsync_path(tmp / VECTORS_NAME)
     _fault("after-vectors")
 
-    write_store(tmp / STORE_NAME, content.documents, content.extras, content.pages, content.chunks)
+    write_store(
+        tmp / STORE_NAME,
+        content.documents,
+        content.extras,
+        content.pages,
+        content.chunks,
+        content.sentence_vectors,
+    )
     fsync_path(tmp / STORE_NAME)
     _fault("after-store")
 
@@ -132,6 +143,9 @@ def publish(index_dir: Path, content: GenerationContent, parent: str | None, hns
     files = {}
     for name in (VECTORS_NAME, STORE_NAME, BM25_MATRIX_NAME, BM25_VOCAB_NAME):
         files[name] = {"size": (tmp / name).stat().st_size, "sha256": sha256_path(tmp / name)}
+    counts = {"documents": len(content.documents), "chunks": n, "pages": len(content.pages)}
+    if content.sentence_vectors is not None:  # no table, no count (as in generations written before it)
+        counts["sentence_vectors"] = len(content.sentence_vectors)
     manifest = {
         "schema_version": SCHEMA_VERSION,
         "generation": gen_id,
@@ -142,7 +156,7 @@ def publish(index_dir: Path, content: GenerationContent, parent: str | None, hns
         "dense_index": kind,
         "chunking": content.chunking,
         "bm25": content.bm25.params,
-        "counts": {"documents": len(content.documents), "chunks": n, "pages": len(content.pages)},
+        "counts": counts,
         "files": files,
         **content.extra_manifest,
     }

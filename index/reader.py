@@ -2,9 +2,9 @@
 
 :func:`open_index` checks schema version, model, dimension and the size and sha256 of every file before
 anything is used; a damaged newest generation falls back (with a warning) to its parent. The returned
-:class:`LocalIndex` loads documents, pages and chunks into memory and closes SQLite at once, so it is
-read-only, shares no connection and is safe to use from many threads (about 60 MB per 100k chunks).
-It never writes to the index folder.
+:class:`LocalIndex` loads documents, pages and chunks into memory (about 60 MB per 100k chunks); only the
+precomputed sentence vectors stay on disk, read through one read-only connection under a lock, so the
+index is read-only and safe to use from many threads. It never writes to the index folder.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import numpy as np
 
 from icgg.settings import Settings
 from index.bm25 import ANALYZER, BM25Index, chunk_terms
+from index.cache import text_key
 from index.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from index.generations import (
     BM25_MATRIX_NAME,
@@ -36,7 +37,7 @@ from index.generations import (
     sha256_bytes,
     sha256_path,
 )
-from index.sqlite_store import read_store
+from index.sqlite_store import SentenceVectorTable, read_store
 from index.store import ChunkRecord, DocumentRecord, Filters, Hit
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,15 @@ __all__ = ["LocalIndex", "current_generation", "open_index"]
 class LocalIndex:
     """One verified generation held in memory; implements :class:`index.store.SearchIndex`."""
 
-    def __init__(self, gen_dir: Path, manifest: dict, dense: faiss.Index, bm25: BM25Index, store):
+    def __init__(
+        self,
+        gen_dir: Path,
+        manifest: dict,
+        dense: faiss.Index,
+        bm25: BM25Index,
+        store,
+        sentences: SentenceVectorTable | None = None,
+    ):
         self.path = gen_dir
         self.manifest = manifest
         self.generation: str = manifest["generation"]
@@ -59,6 +68,8 @@ class LocalIndex:
         self.open_seconds: float = 0.0
         self._dense = dense
         self._bm25 = bm25
+        self._sentences = sentences
+        self.n_sentence_vectors = sentences.count if sentences is not None else 0
         self._documents: list[DocumentRecord] = store.documents
         self._extras: dict[str, dict[str, str]] = store.extras
         self._by_id = {d.doc_id: i for i, d in enumerate(self._documents)}
@@ -121,6 +132,17 @@ class LocalIndex:
         if not len(rows):
             return np.zeros((0, self.dimension), np.float32)
         return self._dense.reconstruct_batch(rows)
+
+    def sentence_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Vectors computed at ingest for these exact sentence texts (found ones only; read-only arrays).
+
+        Empty for a generation written without them (older releases, ``index_sentence_vectors`` off).
+        """
+        if self._sentences is None or not texts:
+            return {}
+        keys = {text: text_key(text) for text in texts}
+        found = self._sentences.get_many(list(keys.values()))
+        return {text: found[key] for text, key in keys.items() if key in found}
 
     # --- search ----------------------------------------------------------------------------------------
     def allowed_rows(self, filters: Filters | None) -> np.ndarray | None:
@@ -324,7 +346,19 @@ def _open_generation(
             f"{generation}: row counts disagree (manifest {n}, vectors {dense.ntotal}, "
             f"bm25 {bm25.n_docs}, chunks {len(store.chunks)})"
         )
-    return LocalIndex(gen_dir, manifest, dense, bm25, store)
+    try:
+        sentences = SentenceVectorTable.open(gen_dir / STORE_NAME, int(dim))
+    except Exception as exc:
+        raise IndexCorruptError(f"{generation} does not load: {exc}") from exc
+    n_sentences = sentences.count if sentences is not None else 0
+    if n_sentences != counts.get("sentence_vectors", 0):
+        if sentences is not None:
+            sentences.close()
+        raise IndexCorruptError(
+            f"{generation}: sentence vector counts disagree (manifest {counts.get('sentence_vectors', 0)}, "
+            f"store {n_sentences})"
+        )
+    return LocalIndex(gen_dir, manifest, dense, bm25, store, sentences)
 
 
 def _verified_files(gen_dir: Path, manifest: dict) -> dict[str, bytes]:

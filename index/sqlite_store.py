@@ -1,17 +1,25 @@
-"""The text and metadata of one generation in SQLite: documents, pages, chunks.
+"""The text and metadata of one generation in SQLite: documents, pages, chunks, sentence vectors.
 
 Written once, in one transaction, into a fresh file inside a temporary generation folder; afterwards only
 read, through a ``mode=ro&immutable=1`` URI. Never updated in place.
+
+``sentence_vectors`` maps sha256 of a quotable sentence's exact text to its float32 embedding, so the
+answerer need not run the model at question time. Generations written before it existed lack the table;
+it is also left out when ``index_sentence_vectors`` is off. Its rows are looked up on demand
+(:class:`SentenceVectorTable`), never loaded whole: at 100k chunks it holds about 750 MB.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
+
+import numpy as np
 
 from index.store import ChunkRecord, DocumentRecord
 
@@ -31,6 +39,14 @@ CREATE TABLE chunks (
     page_label TEXT, char_start INTEGER NOT NULL, char_end INTEGER NOT NULL
 );
 """
+SENTENCE_TABLE = "sentence_vectors"
+_SENTENCE_SCHEMA = f"""
+CREATE TABLE {SENTENCE_TABLE} (text_sha TEXT PRIMARY KEY, vector BLOB NOT NULL);
+"""
+# Not WITHOUT ROWID: 1.5 KB rows in the key's B-tree left pages mostly empty (4.7 KB per sentence on the
+# corpus); a rowid table with 8 KB pages measured 1.7 KB.
+_PAGE_SIZE = 8192
+_BATCH = 500  # bound parameters per SELECT stay well under SQLite's limit
 
 
 @dataclass(frozen=True)
@@ -55,14 +71,22 @@ def write_store(
     extras: dict[str, dict[str, str]],
     pages: Sequence[PageRow],
     chunks: Sequence[ChunkRecord],
+    sentence_vectors: Mapping[str, np.ndarray] | None = None,
 ) -> None:
-    """Create ``path`` (must not exist) with all rows in one transaction."""
+    """Create ``path`` (must not exist) with all rows in one transaction.
+
+    ``sentence_vectors`` (sha256 of the text -> float32 vector) fills the ``sentence_vectors`` table;
+    None leaves the table out.
+    """
     con = sqlite3.connect(path)
     try:
         # A fresh file in a folder that is discarded on failure: no journal needed while writing.
         con.execute("PRAGMA journal_mode=OFF")
         con.execute("PRAGMA synchronous=OFF")
+        con.execute(f"PRAGMA page_size={_PAGE_SIZE}")
         con.executescript(_SCHEMA)
+        if sentence_vectors is not None:
+            con.executescript(_SENTENCE_SCHEMA)
         with con:
             con.executemany(
                 "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -88,14 +112,25 @@ def write_store(
                     for c in chunks
                 ],
             )  # fmt: skip
+            if sentence_vectors is not None:
+                con.executemany(
+                    f"INSERT INTO {SENTENCE_TABLE} VALUES (?, ?)",  # noqa: S608 - a constant
+                    (
+                        (key, np.ascontiguousarray(v, dtype=np.float32).tobytes())
+                        for key, v in sorted(sentence_vectors.items())
+                    ),
+                )
     finally:
         con.close()
 
 
+def _read_only_uri(path: Path) -> str:
+    return f"file:{quote(str(Path(path).resolve()))}?mode=ro&immutable=1"
+
+
 def read_store(path: Path) -> StoreContents:
-    """Everything in the store, read through a read-only immutable connection that is closed at once."""
-    uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro&immutable=1"
-    con = sqlite3.connect(uri, uri=True)
+    """Documents, pages and chunks, read through a read-only immutable connection that is closed at once."""
+    con = sqlite3.connect(_read_only_uri(path), uri=True)
     try:
         documents, extras = [], {}
         for row in con.execute(
@@ -117,3 +152,56 @@ def read_store(path: Path) -> StoreContents:
     finally:
         con.close()
     return StoreContents(documents, extras, pages, chunks)
+
+
+class SentenceVectorTable:
+    """On-demand lookups in one generation's ``sentence_vectors`` table, safe to share between threads.
+
+    Holds one read-only connection (``check_same_thread=False``, every use under a lock): the open file
+    stays readable even after a writer's garbage collection deletes the generation folder.
+    """
+
+    def __init__(self, con: sqlite3.Connection, dimension: int, count: int):
+        self._con = con
+        self._lock = threading.Lock()
+        self.dimension = dimension
+        self.count = count
+
+    @classmethod
+    def open(cls, path: Path, dimension: int) -> SentenceVectorTable | None:
+        """The table of the store at ``path``, or None when the store has none (older generations)."""
+        con = sqlite3.connect(_read_only_uri(path), uri=True, check_same_thread=False)
+        try:
+            exists = con.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (SENTENCE_TABLE,)
+            ).fetchone()
+            if not exists:
+                con.close()
+                return None
+            (count,) = con.execute(f"SELECT count(*) FROM {SENTENCE_TABLE}").fetchone()  # noqa: S608
+        except BaseException:
+            con.close()
+            raise
+        return cls(con, dimension, int(count))
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """Read-only vectors found for ``keys`` (sha256 of texts); wrong-sized blobs count as missing."""
+        found: dict[str, np.ndarray] = {}
+        unique = list(dict.fromkeys(keys))
+        nbytes = 4 * self.dimension
+        with self._lock:
+            for i in range(0, len(unique), _BATCH):
+                part = unique[i : i + _BATCH]
+                marks = ",".join("?" * len(part))
+                rows = self._con.execute(
+                    f"SELECT text_sha, vector FROM {SENTENCE_TABLE} WHERE text_sha IN ({marks})",  # noqa: S608
+                    part,
+                ).fetchall()
+                for key, blob in rows:
+                    if len(blob) == nbytes:
+                        found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()

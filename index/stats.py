@@ -29,6 +29,7 @@ def index_stats(settings: Settings) -> dict:
         "documents": len(docs),
         "chunks": len(index),
         "pages": index.n_pages,
+        "sentence_vectors": index.n_sentence_vectors,  # computed at ingest (index_sentence_vectors)
         "by_type": dict(sorted(by_type.items())),
         "by_year": dict(sorted(by_year.items())),
         "generation_bytes": dir_size(index.path),

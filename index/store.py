@@ -101,3 +101,9 @@ class SearchIndex(Protocol):
 
     def keyword_search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
         """BM25 search, restricted to ``allowed`` rows."""
+
+    def sentence_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Vectors computed at ingest for these exact sentence texts, found ones only (may be empty).
+
+        Lets the answerer score sentences without running the model; whatever is missing, it embeds.
+        """

@@ -1,0 +1,80 @@
+"""Process-wide, bounded caches of embedding vectors, so one question costs one forward pass.
+
+Search embeds the question; the answerer needs the same vector to score sentences. Rather than thread
+the vector through every layer (``Assistant`` -> ``Retriever`` -> answerer -> ``gather``), both ask
+:data:`QUERY_VECTORS`, keyed by (model name, exact text): whichever step comes first embeds, the other
+finds it. A different model never sees another model's vectors. Thread-safe (one lock, held only for
+dictionary operations, never during a forward pass); stored vectors are private read-only copies. It
+never persists anything: losing it costs a forward pass, never correctness.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+
+QUERY_CACHE_SIZE = 4096  # 1.5 KB per MiniLM vector: about 6 MB when full
+
+
+class VectorLRU:
+    """A bounded least-recently-used map (model, text) -> read-only float32 vector."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def get_many(self, model: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """The vectors held for ``texts`` (found ones only); each becomes most recently used."""
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for text in texts:
+                vector = self._vectors.get((model, text))
+                if vector is not None:
+                    self._vectors.move_to_end((model, text))
+                    found[text] = vector
+        return found
+
+    def get(self, model: str, text: str) -> np.ndarray | None:
+        return self.get_many(model, [text]).get(text)
+
+    def put_many(self, model: str, texts: Sequence[str], vectors: np.ndarray | Sequence[np.ndarray]) -> None:
+        """Store copies (a row of a large batch would otherwise keep the whole batch alive)."""
+        copies = []
+        for vector in vectors:
+            copy = np.array(vector, dtype=np.float32, copy=True)
+            copy.flags.writeable = False
+            copies.append(copy)
+        with self._lock:
+            for text, vector in zip(texts, copies, strict=True):
+                self._vectors[(model, text)] = vector
+                self._vectors.move_to_end((model, text))
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._vectors.clear()
+
+
+QUERY_VECTORS = VectorLRU(QUERY_CACHE_SIZE)
+
+
+def model_of(embedder) -> str:
+    return getattr(embedder, "model_name", "")
+
+
+def query_vector(embedder, text: str) -> np.ndarray:
+    """The embedding of a search query, computed once per (model, text) while it stays cached."""
+    model = model_of(embedder)
+    vector = QUERY_VECTORS.get(model, text)
+    if vector is None:
+        vector = embedder.embed([text])[0]
+        QUERY_VECTORS.put_many(model, [text], [vector])
+    return vector
