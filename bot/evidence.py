@@ -62,6 +62,15 @@ _DISCLAIMER = re.compile(
 )
 _LEADING_MARKUP = re.compile(r"^(#{1,6}\s+|[-*•]\s+|\d{1,3}[.)]\s+|>\s*)+")
 _WORD_CASED = re.compile(r"\b[^\W\d_][\w]*")
+# An institution's name: capitalised words around the noun that names its kind ("China Geological
+# Survey", "University of Cambridge", "National Research Center for Geoanalysis").
+_INSTITUTION = re.compile(
+    r"(?:\b[A-Z][\w'’-]*\s+){0,5}(?:Universit(?:y|ies)|Institut(?:e|es|ion)|Survey|Cent(?:re|er)s?|Academy|"
+    r"Ministry|Commission|Committee|Agency|Organi[sz]ation|Union|Association|Society|Council|Office|"
+    r"Department|Bureau|Laborator(?:y|ies)|College|School|Foundation|Administration|Service|Directorate)\b"
+    r"(?:\s+(?:of|for|on)\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)?"
+)
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]+\b")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][A-Za-z]+|[A-Z]{2,}\w*)")
 
 
@@ -263,10 +272,12 @@ def carries_answer_type(kind: str | None, text: str, known: frozenset[str] = fro
         return bool(_DAY_DATE.search(text) or _MONTH.search(text)) or any(
             y not in known for y in _YEAR.findall(text)
         )
-    if kind in ("places", "bodies"):  # a name the question does not already give; places are not acronyms
+    if kind == "places":  # a name the question does not already give; places are not acronyms
         names = [m.group(1) for m in _CAPITALISED.finditer(text.strip())]
-        if kind == "places":
-            names = [n for n in names if not n.isupper()]
+        return any(not set(tokenize(n)) <= known for n in names if not n.isupper())
+    if kind == "bodies":  # an institution's name (an acronym, or "... Survey of ...") not in the question
+        names = [m.group(0) for m in _INSTITUTION.finditer(text)]
+        names += _ACRONYM.findall(text)
         return any(not set(tokenize(n)) <= known for n in names)
     if kind in ("count", "measure"):
         return bool(new_numbers(kind, text, known)[1])
