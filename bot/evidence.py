@@ -167,6 +167,14 @@ class SentenceVectorCache:
 _SENTENCE_VECTORS = SentenceVectorCache(SENTENCE_CACHE_SIZE)
 
 
+def clear_vector_caches() -> None:
+    """Forget every cached query and sentence vector: benchmarks time each question as a first-time one."""
+    from bot.vectors import QUERY_VECTORS
+
+    _SENTENCE_VECTORS.clear()
+    QUERY_VECTORS.clear()
+
+
 # Wh-phrases and the kind of value they ask for. "when" and "who" count only where they open a
 # question or a clause: "... when the centre was founded" and "participants who attended" are not asks.
 _CLAUSE = r"(?:^|[,;:(\-–]\s*|\b(?:and|or|but|so|also)\s+)"
