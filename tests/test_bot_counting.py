@@ -70,3 +70,10 @@ def test_acronyms_are_terms_the_passages_write_only_in_capitals():
     passages = [_passage("ICGG and IGGE train staff. The MAP of Laos is a map.", title="ICGG news")]
     # "MAP" is also written "map": a word
     assert acronyms_in(passages) == set(tokenize("ICGG IGGE"))
+
+
+def test_word_vectors_are_cached_across_questions(embedder):
+    CountedMatcher("How many labs took part?", embedder).matches(["laboratories"])
+    before = embedder.forward_passes
+    assert CountedMatcher("How many labs joined?", embedder).matches(["laboratories"])
+    assert embedder.forward_passes == before
