@@ -151,6 +151,8 @@ def worker_ours(docs: Path, work: Path) -> dict:
         "unchanged_s": unchanged,
         "open_s": index.open_seconds,
         "vectors_mb": (index.path / "vectors.faiss").stat().st_size / 1e6,
+        "store_mb": (index.path / "store.sqlite").stat().st_size / 1e6,
+        "sentence_vectors": getattr(report, "sentence_vectors", 0),
         "timings": report.timings,
         "timings_first_run": report_a.timings,
         **rss,
@@ -192,13 +194,20 @@ def run_worker(kind: str, docs: Path, index_dir: Path | None = None) -> dict:
 
 
 # --- report ------------------------------------------------------------------------------------------------
+def _sentence_vectors_setting() -> str:
+    from icgg.settings import Settings
+
+    return "on" if Settings(_env_file=None).index_sentence_vectors else "off"
+
+
 def table(rows: list[tuple[str, dict, dict | None]]) -> str:
     lines = [
-        "| data set | files | chunks (ours) | full ingest (s) | embed floor (s) | ratio (target ≤ 1.15) "
+        "| data set | files | chunks (ours) | sentence vectors | store.sqlite (MB) | full ingest (s) "
+        "| embed floor (s) | ratio (target ≤ 1.15) "
         "| CPU ratio "
         "| unchanged re-ingest (s) | speed-up (target ≥ 30×) | open + verify (s) | peak RSS (MB) "
         "| LangChain chunks | LangChain full (s) | LangChain RSS (MB) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, ours, lc in rows:
         ratio = ours["full_s"] / ours["floor_s"] if ours["floor_s"] else float("nan")
@@ -209,7 +218,8 @@ def table(rows: list[tuple[str, dict, dict | None]]) -> str:
             f"{lc['chunks']} | {lc['full_s']:.1f} | {lc['peak_rss_mb']:.0f}" if lc else "not run | – | –"
         )
         lines.append(
-            f"| {name} | {ours['files']} | {ours['chunks']} | {ours['full_s']:.1f} | {ours['floor_s']:.1f} "
+            f"| {name} | {ours['files']} | {ours['chunks']} | {ours.get('sentence_vectors', 0)} "
+            f"| {ours.get('store_mb', float('nan')):.1f} | {ours['full_s']:.1f} | {ours['floor_s']:.1f} "
             f"| {ratio:.3f} | {cpu_ratio:.3f} | {ours['unchanged_s']:.3f} | {speedup:.0f}× "
             f"| {ours['open_s']:.3f} | {rss:.0f} | {lc_cells} |"
         )
@@ -270,7 +280,9 @@ def main() -> None:
             f"Run {started:%Y-%m-%d %H:%M} UTC on {platform.machine()}, {os.cpu_count()} CPU cores, "
             f"Python {platform.python_version()}; load average {load_before[0]:.1f} before and "
             f"{load_after[0]:.1f} after (other processes share the CPUs, so absolute times are noisy).",
-            f"Corpus: {len(corpus_files())} files present in corpus/news and corpus/pdf at run time.",
+            f"Corpus: {len(corpus_files())} files present in corpus/news and corpus/pdf at run time. "
+            f"Sentence vectors at ingest (`index_sentence_vectors`): {_sentence_vectors_setting()} "
+            "(`ICGG_INDEX_SENTENCE_VECTORS=false` measures without them).",
             "",
             table(rows),
             "",
@@ -280,7 +292,8 @@ def main() -> None:
             "",
             "Full ingest: fresh index folder and empty embedding cache, model already loaded; mean of two "
             "runs made before and after the floor measurement. Embed floor: `embedder.embed` over exactly "
-            "the texts our ingest embedded, same order, one call, same batch size. CPU ratio: user+system "
+            "the texts our ingest embedded (chunks and, with `index_sentence_vectors` on, every quotable "
+            "sentence), same order, one call, same batch size. CPU ratio: user+system "
             "seconds (including PDF parser children) of the same two measurements, less sensitive than "
             "wall time to other processes on the machine. "
             "LangChain: PyPDFLoader/TextLoader, RecursiveCharacterTextSplitter(1000, 200), "

@@ -66,8 +66,8 @@ class Settings(BaseSettings):
         True,
         description="Embed every quotable sentence at ingest and store its vector in the generation, so an "
         "extractive answer needs no model call beyond the query's. Costs ingest time (the sentences go "
-        "through the model too, cached like chunk texts) and about 1.7 KB per sentence in store.sqlite; "
-        "when off, answers embed their sentences at question time.",
+        "through the model too, cached like chunk texts: 1.7x the full ingest of the shipped corpus) and "
+        "about 1.7 KB per sentence in store.sqlite; when off, answers embed their sentences when asked.",
     )
 
     # --- retrieval ---------------------------------------------------------------------------------

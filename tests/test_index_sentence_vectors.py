@@ -137,12 +137,16 @@ def _make_pre_sentence_vector_generation(settings: Settings) -> None:
     _rewrite_manifest(settings, strip)
 
 
-def test_a_generation_written_before_sentence_vectors_opens_without_them(private_copy):
+def test_a_generation_written_before_sentence_vectors_opens_and_answers_without_them(private_copy, embedder):
+    from bot.api import Assistant
+
     _make_pre_sentence_vector_generation(private_copy)
 
-    index = open_index(private_copy)
+    index = open_index(private_copy, embedder.model_name)
     assert index.n_sentence_vectors == 0
     assert index.sentence_vectors(sorted(_all_sentence_texts(index))) == {}
+    answer = Assistant(private_copy, embedder, index).ask("When was the geochemistry centre inaugurated?")
+    assert not answer.abstained and "12 May 2016" in answer.text  # its sentences were embedded live
 
 
 def test_ingest_over_an_older_generation_adds_sentence_vectors_from_the_cache(private_copy, embedder):
