@@ -1,4 +1,4 @@
-"""The evaluation question sets (``tests/eval/qa.jsonl``, ``qa_holdout.jsonl`` and ``qa_blind.jsonl``).
+"""The evaluation question sets in ``tests/eval/``: ``qa.jsonl``, ``qa_holdout.jsonl`` and the two blind sets.
 
 Checks the schema, the mix of question kinds, and - most importantly - that the gold is right:
 every expected fact literally occurs in one of the documents named as its source, so a retrieval or
@@ -24,6 +24,7 @@ EVAL = ROOT / "tests" / "eval"
 MAIN = EVAL / "qa.jsonl"
 HOLDOUT = EVAL / "qa_holdout.jsonl"
 BLIND = EVAL / "qa_blind.jsonl"
+BLIND2 = EVAL / "qa_blind2.jsonl"
 
 KINDS = {"paraphrase", "multi-fact", "date", "number", "name", "unanswerable", "followup"}
 FIELDS = {"id", "question", "answerable", "gold_docs", "key_facts", "kind", "history"}
@@ -31,6 +32,7 @@ ID_PATTERN = {
     MAIN: re.compile(r"^q\d{3}$"),
     HOLDOUT: re.compile(r"^h\d{3}$"),
     BLIND: re.compile(r"^b\d{3}$"),
+    BLIND2: re.compile(r"^c\d{3}$"),
 }
 GOLD_PATH = re.compile(r"^(news/\d{4}-\d{2}-\d{2}-[a-z0-9-]+\.md|pdf/[a-z0-9-]+\.pdf)$")
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
@@ -42,7 +44,7 @@ def _load(path: Path) -> list[dict]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-SETS = {MAIN: _load(MAIN), HOLDOUT: _load(HOLDOUT), BLIND: _load(BLIND)}
+SETS = {MAIN: _load(MAIN), HOLDOUT: _load(HOLDOUT), BLIND: _load(BLIND), BLIND2: _load(BLIND2)}
 ALL = [(path.name, q) for path, questions in SETS.items() for q in questions]
 ANSWERABLE = [(name, q) for name, q in ALL if q["answerable"]]
 
@@ -168,15 +170,19 @@ def test_holdout_set_has_the_agreed_size_and_mix():
     assert kinds["followup"] >= 3
 
 
-def test_blind_set_has_the_agreed_size_and_mix():
-    kinds = Counter(q["kind"] for q in SETS[BLIND])
-    assert len(SETS[BLIND]) == 44
+@pytest.mark.parametrize("path", [BLIND, BLIND2], ids=lambda p: p.name)
+def test_blind_set_has_the_agreed_size_and_mix(path):
+    kinds = Counter(q["kind"] for q in SETS[path])
+    assert len(SETS[path]) == 44
     assert kinds["unanswerable"] == 22
     assert kinds["followup"] >= 2
     assert all(kinds[kind] >= 3 for kind in ("paraphrase", "multi-fact", "date", "number", "name"))
 
 
-@pytest.mark.parametrize("q", [q for q in SETS[BLIND] if q["answerable"]], ids=lambda q: q["id"])
+BLIND_ANSWERABLE = [q for path in (BLIND, BLIND2) for q in SETS[path] if q["answerable"]]
+
+
+@pytest.mark.parametrize("q", BLIND_ANSWERABLE, ids=lambda q: q["id"])
 def test_every_blind_gold_document_states_every_key_fact(q):
     """Stricter than the shared check: the blind gold lists only documents that give the whole answer."""
     partial = [d for d in q["gold_docs"] if not all(_occurs(fact, d) for fact in q["key_facts"])]
