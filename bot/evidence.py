@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from bot.counting import CountedMatcher, words_after_numbers
+from bot.countries import country_names
 from bot.sentences import PageLocator, SentenceSpan, passage_sentences
 from bot.types import Passage
 from index.bm25 import tokenize
@@ -186,7 +187,14 @@ def _which_of(nouns: str) -> re.Pattern[str]:
 
 
 _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("day", re.compile(r"\b(?:what|which)\s+(?:\w+\s+){0,2}?(?:date|day)s?\b|\bon what day\b")),
+    # also keyword queries: "exact date of the handover", "date of signing"
+    (
+        "day",
+        re.compile(
+            r"\b(?:what|which)\s+(?:\w+\s+){0,2}?(?:date|day)s?\b|\bon what day\b|\bexact date\b|"
+            r"^(?:the\s+)?date\s+(?:of|when)\b"
+        ),
+    ),
     ("year", re.compile(r"\b(?:what|which)\s+(?:\w+\s+){0,2}?years?\b")),
     (
         "date",
@@ -197,20 +205,22 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("count", re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share|fraction) of\b")),
     ("measure", re.compile(r"\bhow (?:long|large|big|far|deep|high|wide|old)\b")),
-    ("places", _which_of(r"countr(?:y|ies)|nations?|cit(?:y|ies)|provinces?|continents?")),
+    ("countries", _which_of(r"countr(?:y|ies)|nations?")),
+    ("places", _which_of(r"cit(?:y|ies)|provinces?|continents?")),
     ("bodies", _which_of(r"institutions?|institutes?|organi[sz]ations?|universit(?:y|ies)|agenc(?:y|ies)")),
     ("person", re.compile(_CLAUSE + r"(?:who|whom|whose)\b")),
     ("place", re.compile(_CLAUSE + r"where\b")),
 )
 # Kinds whose value can be recognised reliably in a sentence; abstention requires one of these when it is
 # asked for. A "who" may be answered by a person, a body or a country, so it only steers sentence choice.
-STRICT_KINDS = frozenset({"day", "year", "date", "count", "measure", "places", "bodies"})
+STRICT_KINDS = frozenset({"day", "year", "date", "count", "measure", "countries", "places", "bodies"})
 KIND_WORDS = {
     "day": "a day",
     "year": "a year",
     "date": "a date",
     "count": "a count",
     "measure": "a measure",
+    "countries": "country names",
     "places": "place names",
     "bodies": "names of institutions",
     "person": "a person",
@@ -280,6 +290,8 @@ def carries_answer_type(kind: str | None, text: str, known: frozenset[str] = fro
         return bool(_DAY_DATE.search(text) or _MONTH.search(text)) or any(
             y not in known for y in _YEAR.findall(text)
         )
+    if kind == "countries":
+        return any(not set(tokenize(n)) <= known for n in country_names(text))
     if kind == "places":  # a name the question does not already give; places are not acronyms
         names = [m.group(1) for m in _CAPITALISED.finditer(text.strip())]
         return any(not set(tokenize(n)) <= known for n in names if not n.isupper())

@@ -235,7 +235,11 @@ def test_the_first_real_ask_decides_the_answer_type():
     assert answer_type("How long did the workshop last, and how many people took part?") == "measure"
     assert answer_type("icgg founded when?") == "date"
     assert answer_type("Tell me about the reference network") is None
-    assert answer_type("Can you list all 11 countries that took part?") == "places"
+    assert answer_type("Can you list all 11 countries that took part?") == "countries"
+    assert answer_type("Which cities hosted the workshops?") == "places"
+    assert answer_type("exact date of the handover ceremony") == "day"
+    assert answer_type("date of signing the agreement") == "day"
+    assert answer_type("How did the date change?") is None
     assert answer_type("Which institution developed the method?") == "bodies"
 
 
@@ -251,8 +255,10 @@ def test_a_value_of_the_asked_kind_must_be_new_and_of_the_right_grain():
     assert carries_answer_type("date", "It opened in May.", frozenset())
     assert carries_answer_type(None, "Anything at all.")
     known = question_values("Which countries worked with ICGG?")
-    assert not carries_answer_type("places", "Work with 11 countries is run by ICGG and UNESCO.", known)
-    assert carries_answer_type("places", "Work with ICGG started in Laos and Pakistan.", known)
+    assert not carries_answer_type("countries", "Work with 11 countries is run by ICGG and UNESCO.", known)
+    assert carries_answer_type("countries", "Work with ICGG started in Laos and Pakistan.", known)
+    assert not carries_answer_type("countries", "Xinhua reported that Chemical Earth grew.", known)
+    assert carries_answer_type("places", "The course moved from Langfang to Wuhan.", known)
     assert carries_answer_type("bodies", "The method came from ICGG and IGGE.", known)
     assert carries_answer_type(
         "bodies", "It was built with the National Research Center for Geoanalysis.", known
