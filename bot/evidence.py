@@ -23,6 +23,7 @@ from bot.types import Passage
 from index.bm25 import tokenize
 from index.embeddings import Embedder
 from index.store import SearchIndex
+from ingest.sentences import is_quotable, markup_prefix
 
 # Scoring weights: cosine carries the meaning, lexical overlap anchors names and numbers, the answer-type
 # bonus prefers sentences that contain the kind of thing asked for (a date for "when", a number for
@@ -37,10 +38,6 @@ COUNTED_CHECKED = 12
 RANK_PENALTY = 0.015
 
 DISCLAIMER_MIN_OVERLAP = 0.4  # a disclaimer counts only when it is about the question's terms
-MIN_WORDS = 5
-MIN_CHARS = 25
-MAX_CHARS = 600
-TABLE_LINE_CHARS = 30
 MAX_CANDIDATES = 48
 SENTENCE_CACHE_SIZE = 50_000
 
@@ -61,7 +58,6 @@ _DISCLAIMER = re.compile(
     r"beyond the scope)\b",
     re.I,
 )
-_LEADING_MARKUP = re.compile(r"^(#{1,6}\s+|[-*•]\s+|\d{1,3}[.)]\s+|>\s*)+")
 _WORD_CASED = re.compile(r"\b[^\W\d_][\w]*")
 # An institution's name: capitalised words around the noun that names its kind ("China Geological
 # Survey", "University of Cambridge", "National Research Center for Geoanalysis").
@@ -354,10 +350,9 @@ def specific_terms(question: str) -> frozenset[str]:
 
 def trim_markup(span: SentenceSpan) -> SentenceSpan:
     """Drop a leading markdown marker ("- ", "## ") so the quote starts at the words themselves."""
-    m = _LEADING_MARKUP.match(span.text)
-    if not m:
+    cut = markup_prefix(span.text)
+    if not cut:
         return span
-    cut = m.end()
     return SentenceSpan(
         text=span.text[cut:],
         passage_rank=span.passage_rank,
@@ -366,26 +361,6 @@ def trim_markup(span: SentenceSpan) -> SentenceSpan:
         chunk_start=span.chunk_start + cut,
         doc_start=span.doc_start + cut,
     )
-
-
-def is_quotable(text: str) -> bool:
-    """A full sentence worth quoting: not a heading, table row, caption fragment or a few words."""
-    if len(text) < MIN_CHARS or len(text.split()) < MIN_WORDS:
-        return False
-    if text[0].islower() or text[0] in ",;:)]":
-        return False  # the tail of a sentence cut by a page break or a chunk boundary
-    if "|" in text or text.rstrip().endswith(":") or len(text) > MAX_CHARS:
-        return False
-    lines = text.splitlines()
-    if len(lines) >= 3 and sum(len(line) for line in lines) / len(lines) < TABLE_LINE_CHARS:
-        return False  # cells of a table or a timeline run together by PDF extraction
-    letters = sum(c.isalpha() for c in text)
-    if letters < 0.5 * len(text):
-        return False
-    # Prose sentences end with a full stop; headings, captions and table rows run together don't.
-    if not re.search(r"[.!?]['\")\]”’]*$", text):
-        return False
-    return any(c.islower() for c in text)
 
 
 def term_weights(question: str, index: SearchIndex, cap: int = 2000) -> dict[str, float]:
