@@ -99,3 +99,16 @@ def build_answer_index(root: Path, embedder):
     report = ingest_paths([write_answer_corpus(root / "docs")], settings, embedder=embedder)
     assert report.totals["failed"] == 0, report.to_json()
     return settings
+
+
+class IndexView:
+    """An index generation seen through a wrapper: a test overrides one method, the rest pass through."""
+
+    def __init__(self, inner):
+        self._inner = inner
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+    def __len__(self):
+        return len(self._inner)

@@ -20,7 +20,7 @@ from bot.evidence import (
 from bot.sentences import split_sentences
 from bot.types import ABSTAIN_TEXT, Answer
 from index.bm25 import tokenize
-from tests.answer_docs import REPRINTED, build_answer_index
+from tests.answer_docs import REPRINTED, IndexView, build_answer_index
 
 _CITED_SENTENCE = re.compile(r"[^.!?]*?\[\d+\][.!?]?")
 
@@ -137,16 +137,7 @@ def test_a_quote_that_is_not_on_its_page_is_never_emitted(answer_index, embedder
     """If the stored page text disagrees with the chunk, the sentence is dropped, not cited."""
     settings, index = answer_index
 
-    class ShiftedPages:
-        def __init__(self, inner):
-            self._inner = inner
-
-        def __getattr__(self, name):
-            return getattr(self._inner, name)
-
-        def __len__(self):
-            return len(self._inner)
-
+    class ShiftedPages(IndexView):
         def page_text(self, doc_id, page):
             return self._inner.page_text(doc_id, page).replace("12 May 2016", "12 May 2017")
 

@@ -15,7 +15,7 @@ from bot.sentences import PageLocator, passage_sentences
 from bot.types import Passage
 from bot.vectors import QUERY_VECTORS
 from index.reader import open_index
-from tests.answer_docs import build_answer_index
+from tests.answer_docs import IndexView, build_answer_index
 
 QUESTIONS = (
     "When was the geochemistry centre inaugurated in Langfang?",
@@ -26,17 +26,8 @@ QUESTIONS = (
 )
 
 
-class WithoutSentenceVectors:
+class WithoutSentenceVectors(IndexView):
     """The same generation, as one written without sentence vectors (or by an older release) looks."""
-
-    def __init__(self, inner):
-        self._inner = inner
-
-    def __getattr__(self, name):
-        return getattr(self._inner, name)
-
-    def __len__(self):
-        return len(self._inner)
 
     def sentence_vectors(self, texts):
         return {}
