@@ -172,6 +172,8 @@ def test_a_cited_pdf_opens_at_the_cited_page(app_url, browser):
     report_card.get_by_role("button", name=f"Read page {page_no} here").click()
     dialog = page.get_by_role("dialog")
     dialog.wait_for(timeout=30_000)
+    # The dialog opens with its title first; its body (the page text) follows in the next render.
+    dialog.get_by_text(f"page {page_no} of", exact=False).first.wait_for(timeout=30_000)
     assert f"page {page_no} of" in dialog.inner_text()
     dialog.locator(".stMarkdownColoredBackground").first.wait_for()
     page.screenshot(path=ARTIFACTS / "ask-source-page-dialog.png")
