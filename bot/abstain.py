@@ -14,6 +14,9 @@ from bot.types import ABSTAIN_TEXT, Answer, Passage
 from icgg.settings import Settings
 from index.store import DocumentRecord
 
+NO_PASSAGES = "no passage was retrieved"
+NO_VERIFIED_QUOTE = "no sentence could be quoted verbatim from its page"
+
 
 def weak_evidence(
     evidence: Evidence, settings: Settings, quoted: Sequence[Candidate] | None = None
@@ -90,8 +93,11 @@ def nearest_documents(passages: Sequence[Passage], limit: int = 5) -> list[Docum
     return list(seen.values())
 
 
-def abstention(question: str, passages: Sequence[Passage], backend: str = "extractive", **extra) -> Answer:
-    """The abstaining answer: fixed text, no citations, passages kept, nearest documents listed."""
+def abstention(
+    question: str, passages: Sequence[Passage], reason: str, backend: str = "extractive", **extra
+) -> Answer:
+    """The abstaining answer: fixed text, no citations, passages kept, nearest documents listed, and the
+    reason (shown to staff and in ``--json``, so a refusal can be checked rather than guessed at)."""
     return Answer(
         question=question,
         text=ABSTAIN_TEXT,
@@ -99,5 +105,6 @@ def abstention(question: str, passages: Sequence[Passage], backend: str = "extra
         passages=list(passages),
         nearest_documents=nearest_documents(passages),
         backend=backend,
+        abstain_reason=reason,
         **extra,
     )

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
-from bot.abstain import abstention, nearest_documents, weak_evidence
+from bot.abstain import NO_PASSAGES, NO_VERIFIED_QUOTE, abstention, nearest_documents, weak_evidence
 from bot.evidence import Candidate, gather, select
 from bot.types import Answer, Citation, Passage
 from icgg.settings import Settings
@@ -88,11 +88,11 @@ class ExtractiveAnswerer:
         question = question[: self.settings.max_question_chars]
         passages = list(passages)
         if not passages:
-            return abstention(question, passages)
+            return abstention(question, passages, NO_PASSAGES)
         evidence = gather(question, passages, index, self.embedder, self.settings.answer_passages)
         picked = select(evidence.candidates, self.settings.answer_max_sentences)
-        if weak_evidence(evidence, self.settings, picked) is not None:
-            return abstention(question, passages)
+        if (reason := weak_evidence(evidence, self.settings, picked)) is not None:
+            return abstention(question, passages, reason)
         picked = reading_order(picked)
         by_rank = {p.rank: p for p in passages}
         citations: list[Citation] = []
@@ -105,7 +105,7 @@ class ExtractiveAnswerer:
             citations.append(citation)
             parts.append(cite_inline(c.span.text, citation.n))
         if not citations:
-            return abstention(question, passages)
+            return abstention(question, passages, NO_VERIFIED_QUOTE)
         return Answer(
             question=question,
             text=" ".join(parts),

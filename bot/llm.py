@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from bot.abstain import abstention, nearest_documents, weak_evidence
+from bot.abstain import NO_PASSAGES, abstention, nearest_documents, weak_evidence
 from bot.evidence import Candidate, gather
 from bot.followup import History, condense_with_model, resolve_followup
 from bot.sanitize import cited_numbers, sanitize_reply
@@ -319,11 +319,11 @@ class LLMAnswerer:
         question = question[: self.settings.max_question_chars]
         top = list(passages)[: self.settings.answer_passages]
         if not top:
-            yield abstention(question, passages, backend=self.backend)
+            yield abstention(question, passages, NO_PASSAGES, backend=self.backend)
             return
         evidence = gather(question, top, index, self.embedder, len(top))
-        if weak_evidence(evidence, self.settings) is not None:
-            yield abstention(question, passages, backend=self.backend)
+        if (reason := weak_evidence(evidence, self.settings)) is not None:
+            yield abstention(question, passages, reason, backend=self.backend)
             return
         fitted = fit_passages(top, self.settings)
         numbered = {n: p for n, (p, _) in enumerate(fitted, start=1)}  # what [n] means in the prompt
@@ -355,7 +355,9 @@ class LLMAnswerer:
 
     def _finish(self, question, raw, numbered, passages, index, candidates, allowed_urls) -> Answer:
         if _DONT_KNOW.match(raw.strip()):
-            return abstention(question, passages, backend=self.backend)
+            return abstention(
+                question, passages, "the language model said the passages do not answer", backend=self.backend
+            )
         text = ground_reply(raw, allowed_urls, set(numbered))
         sentences = _reply_sentences(text)
         renumber: dict[int, int] = {}
@@ -389,7 +391,12 @@ class LLMAnswerer:
         )
         kept = [s for s in _reply_sentences(text) if cited_numbers(s)]
         if not citations or not kept:
-            return abstention(question, passages, backend=self.backend)
+            return abstention(
+                question,
+                passages,
+                "the language model's reply cited no verifiable passage",
+                backend=self.backend,
+            )
         return Answer(
             question=question,
             text=" ".join(kept),

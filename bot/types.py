@@ -87,6 +87,7 @@ class Answer:
     notice: str | None = None  # e.g. "The language model was unavailable; showing an extractive answer."
     backend: str = "extractive"
     generation: str | None = None  # index generation that produced the answer
+    abstain_reason: str | None = None  # why the documents were judged not to answer (when abstained)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -94,6 +95,7 @@ class Answer:
             "resolved_question": self.resolved_question,
             "answer": self.text,
             "abstained": self.abstained,
+            "abstain_reason": self.abstain_reason,
             "citations": [c.to_json() for c in self.citations],
             "passages": [p.to_json() for p in self.passages],
             "nearest_documents": [

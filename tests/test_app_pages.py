@@ -84,6 +84,7 @@ def test_unanswerable_question_says_not_in_the_documents_and_lists_nearest_docum
     warnings = _texts(at.warning)
     assert any("Not in the documents" in w for w in warnings)
     assert any("nearest documents" in m for m in _texts(at.chat_message[-1].markdown))
+    assert any(c.startswith("Why no answer: ") for c in _texts(at.chat_message[-1].caption))
     assert not at.expander  # no source cards for an abstention
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.abstain import weak_evidence
+from bot.abstain import NO_PASSAGES, weak_evidence
 from bot.answer import ExtractiveAnswerer, cite_inline, make_answerer
 from bot.evidence import (
     answer_type,
@@ -105,6 +105,8 @@ def test_off_topic_question_abstains_keeping_passages_and_nearest_documents(assi
     doc_ids = [d.doc_id for d in answer.nearest_documents]
     assert doc_ids and len(doc_ids) == len(set(doc_ids))
     assert doc_ids[0] == answer.passages[0].document.doc_id
+    assert answer.abstain_reason and answer.to_json()["abstain_reason"] == answer.abstain_reason
+    assert ask(assistant, "When was the geochemistry centre inaugurated in Langfang?").abstain_reason is None
 
 
 def test_a_document_saying_it_lacks_the_information_leads_to_abstention(assistant):
@@ -122,6 +124,7 @@ def test_no_passages_means_abstention(answer_index, embedder):
     settings, index = answer_index
     answer = ExtractiveAnswerer(settings, embedder).answer("Anything?", [], index)
     assert answer.abstained and answer.nearest_documents == []
+    assert answer.abstain_reason == NO_PASSAGES
 
 
 def test_quotes_never_straddle_a_page_break_of_a_pdf(assistant):

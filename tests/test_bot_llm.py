@@ -134,6 +134,7 @@ def test_empty_reply_falls_back(world, embedder):
 def test_i_dont_know_reply_abstains(world, embedder):
     _, answer = run(answerer_with(world, embedder, scripted("I don't know.")), world)
     assert answer.abstained and answer.text == ABSTAIN_TEXT and answer.nearest_documents
+    assert answer.abstain_reason == "the language model said the passages do not answer"
 
 
 def test_reply_without_any_valid_citation_abstains(world, embedder):

@@ -156,6 +156,7 @@ def test_ask_json_has_the_documented_answer_citation_and_passage_fields(run):
     data = json.loads(result.output)
     assert set(data) >= ANSWER_FIELDS
     assert data["abstained"] is False and "160 km" in data["answer"]
+    assert data["abstain_reason"] is None
     assert data["citations"]
     for c in data["citations"]:
         assert set(c) >= CITATION_FIELDS

@@ -13,7 +13,7 @@ import streamlit as st
 
 from ui.cards import citation_cards, nearest_documents
 from ui.pages.no_index import render_no_index
-from ui.render import md_escape
+from ui.render import md_escape, md_escape_inline
 from ui.resources import app_settings, current_assistant
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,8 @@ def _render_answer_extras(answer, assistant, key: str) -> None:
     if answer.resolved_question:
         st.caption("Understood as: " + md_escape(answer.resolved_question))
     if answer.abstained:
+        if answer.abstain_reason:
+            st.caption("Why no answer: " + md_escape_inline(answer.abstain_reason))
         if answer.nearest_documents:
             st.markdown("The nearest documents I found:\n\n" + nearest_documents(answer.nearest_documents))
         return
