@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from bot.vectors import VectorLRU, model_of
+from bot.vectors import word_vectors
 from index.bm25 import STOPWORDS, tokenize
 from index.embeddings import Embedder
 
@@ -27,7 +27,6 @@ _HOW_MANY = re.compile(
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
 COUNTED_WORDS = 3  # words after "how many" that may name the counted thing ("sampling points")
 WORDS_AFTER_NUMBER = 5  # content words after a number that may name what it counts
-WORD_VECTORS = VectorLRU(20_000)  # single words recur across questions ("people", "samples"): ~30 MB full
 WORD_SIMILARITY = 0.6  # single-word cosine above which two words name the same thing ("labs", "laboratories")
 
 
@@ -91,12 +90,4 @@ class CountedMatcher:
         return bool((seen @ asked.T).max() >= WORD_SIMILARITY)
 
     def _embed(self, words: list[str]) -> None:
-        """Vectors of ``words`` into ``self._vectors``: from the shared word cache, else one model call."""
-        model = model_of(self._embedder)
-        wanted = [w for w in dict.fromkeys(words) if w not in self._vectors]
-        self._vectors.update(WORD_VECTORS.get_many(model, wanted))
-        missing = [w for w in wanted if w not in self._vectors]
-        if missing:
-            vectors = self._embedder.embed(missing)
-            WORD_VECTORS.put_many(model, missing, vectors)
-            self._vectors.update(zip(missing, vectors, strict=True))
+        self._vectors.update(word_vectors(self._embedder, [w for w in words if w not in self._vectors]))

@@ -78,3 +78,19 @@ def query_vector(embedder, text: str) -> np.ndarray:
         vector = embedder.embed([text])[0]
         QUERY_VECTORS.put_many(model, [text], [vector])
     return vector
+
+
+WORD_VECTORS = VectorLRU(20_000)  # single words recur across questions ("people", "samples"): ~30 MB full
+
+
+def word_vectors(embedder, words: Sequence[str]) -> dict[str, np.ndarray]:
+    """Vectors of single words (lower case), from the shared word cache, the rest in one model call."""
+    model = model_of(embedder)
+    wanted = list(dict.fromkeys(words))
+    found = WORD_VECTORS.get_many(model, wanted)
+    missing = [w for w in wanted if w not in found]
+    if missing:
+        vectors = embedder.embed(missing)
+        WORD_VECTORS.put_many(model, missing, vectors)
+        found.update(zip(missing, vectors, strict=True))
+    return found
