@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> None:
 
     evidence.clear_vector_caches()
     QUERY_VECTORS.size = 2 * args.clients
-    evidence._SENTENCE_VECTORS.size = 0
+    evidence._SENTENCE_VECTORS.recent.size = 0
 
     runs = []
     for mode in modes:

@@ -63,13 +63,13 @@ def words_after_numbers(text: str, numbers: Sequence[re.Match[str]]) -> list[str
 
 
 class CountedMatcher:
-    """Decides, for one question, which sentences count what it asks about; word vectors are cached."""
+    """Decides, for one question, which sentences count what it asks about (word vectors come from the
+    process-wide cache in :mod:`bot.vectors`)."""
 
     def __init__(self, question: str, embedder: Embedder):
         self.words = counted_words(question)
         self.stems = frozenset(t for w in self.words for t in tokenize(w))
         self._embedder = embedder
-        self._vectors: dict[str, np.ndarray] = {}
 
     @property
     def active(self) -> bool:
@@ -84,10 +84,7 @@ class CountedMatcher:
             return False
         if self.stems & {t for w in found for t in tokenize(w)}:
             return True
-        self._embed([*self.words, *found])
-        asked = np.vstack([self._vectors[w] for w in self.words])
-        seen = np.vstack([self._vectors[w] for w in found])
+        vectors = word_vectors(self._embedder, [*self.words, *found])  # cached across questions
+        asked = np.vstack([vectors[w] for w in self.words])
+        seen = np.vstack([vectors[w] for w in found])
         return bool((seen @ asked.T).max() >= WORD_SIMILARITY)
-
-    def _embed(self, words: list[str]) -> None:
-        self._vectors.update(word_vectors(self._embedder, [w for w in words if w not in self._vectors]))

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -20,6 +18,7 @@ from bot.counting import CountedMatcher, words_after_numbers
 from bot.countries import country_names
 from bot.sentences import PageLocator, SentenceSpan, passage_sentences
 from bot.types import Passage
+from bot.vectors import QUERY_VECTORS, VectorLRU, model_of
 from index.bm25 import tokenize
 from index.embeddings import Embedder
 from index.store import SearchIndex
@@ -45,9 +44,6 @@ _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _MONTH = re.compile(
     r"\b(Jan(uary)?|Feb(ruary)?|Mar(ch)?|Apr(il)?|May|June?|July?|Aug(ust)?|Sep(t(ember)?)?|"
     r"Oct(ober)?|Nov(ember)?|Dec(ember)?)\b"
-)
-_NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|hundred|thousand)\b", re.I
 )
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)+\b")
 # A document saying that it does not hold some information ("... are not covered by this report").
@@ -111,51 +107,41 @@ class Evidence:
 class SentenceVectorCache:
     """Vectors of the sentences being scored, found without a forward pass whenever possible.
 
-    Looked up in this order: a bounded LRU (thread-safe; keyed by model name and exact text, so a new
-    model never sees old vectors), then the index generation (sentence vectors computed at ingest by
-    ``index.builder``), and only what is still missing goes to the model. The question's vector is the one
-    search computed (``bot.vectors.QUERY_VECTORS``); if it is not there, it is embedded in the same call as
-    the missing sentences. On an index built with sentence vectors, answering makes no forward pass.
+    Looked up in this order: a bounded LRU of recently scored sentences (:class:`bot.vectors.VectorLRU`,
+    keyed by model name and exact text, so a new model never sees old vectors), then the index generation
+    (sentence vectors computed at ingest by ``index.builder``), and only what is still missing goes to the
+    model. The question's vector is the one search computed (``bot.vectors.QUERY_VECTORS``); if it is not
+    there, it is embedded in the same call as the missing sentences. On an index built with sentence
+    vectors, answering makes no forward pass.
     """
 
     def __init__(self, size: int):
-        from bot.vectors import QUERY_VECTORS  # shared with the retriever's query embedding
-
-        self.size = size
-        self.queries = QUERY_VECTORS
-        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self.recent = VectorLRU(size)
 
     def clear(self) -> None:
-        with self._lock:
-            self._vectors.clear()
+        self.recent.clear()
 
     def embed(
         self, embedder: Embedder, question: str, texts: Sequence[str], index: SearchIndex | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(question vector, one row per text of ``texts``)."""
-        model = getattr(embedder, "model_name", "")
+        model = model_of(embedder)
         wanted = list(dict.fromkeys(texts))
-        with self._lock:
-            found = {t: v for t in wanted if (v := self._vectors.get((model, t))) is not None}
-        missing = [t for t in wanted if t not in found]
+        found = self.recent.get_many(model, wanted)
+        new = [t for t in wanted if t not in found]  # not recently scored
+        missing = new
         stored = getattr(index, "sentence_vectors", None)
         if missing and callable(stored) and getattr(index, "model_name", None) == model:
             found.update(stored(missing))
             missing = [t for t in missing if t not in found]
-        qv = self.queries.get(model, question)
+        qv = QUERY_VECTORS.get(model, question)
         if qv is None or missing:
             fresh = embedder.embed(([question] if qv is None else []) + missing)
             if qv is None:
                 qv, fresh = fresh[0], fresh[1:]
-                self.queries.put_many(model, [question], [qv])
+                QUERY_VECTORS.put_many(model, [question], [qv])
             found.update(zip(missing, fresh, strict=True))
-        with self._lock:
-            for t in wanted:
-                self._vectors[(model, t)] = found[t]
-                self._vectors.move_to_end((model, t))
-            while len(self._vectors) > self.size:
-                self._vectors.popitem(last=False)
+        self.recent.put_many(model, new, [found[t] for t in new])
         rows = [found[t] for t in texts]
         sentences = np.vstack(rows) if rows else np.zeros((0, len(qv)), dtype=np.float32)
         return qv, sentences
@@ -166,8 +152,6 @@ _SENTENCE_VECTORS = SentenceVectorCache(SENTENCE_CACHE_SIZE)
 
 def clear_vector_caches() -> None:
     """Forget every cached query and sentence vector: benchmarks time each question as a first-time one."""
-    from bot.vectors import QUERY_VECTORS
-
     _SENTENCE_VECTORS.clear()
     QUERY_VECTORS.clear()
 
@@ -456,8 +440,9 @@ def gather(
         )
         on_numbers = numbers <= tokens_of_passage.get(s.passage_rank, frozenset())
         candidates.append(Candidate(s, float(c), lexical, spec, score, tokens, v, on_numbers))
+    known = question_values(question)
     if kind == "count":
-        candidates = _judge_counted(question, embedder, candidates, question_values(question))
+        candidates = _judge_counted(question, embedder, candidates, known)
     candidates.sort(key=lambda c: -c.score)
     disclaimed = any(
         c.lexical >= DISCLAIMER_MIN_OVERLAP and _DISCLAIMER.search(c.span.text) for c in candidates
@@ -474,7 +459,7 @@ def gather(
         disclaimed=disclaimed,
         asked_kind=kind,
         asked_terms=asked_terms(question) - acronyms_in(top),
-        known_values=question_values(question),
+        known_values=known,
     )
 
 

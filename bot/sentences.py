@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from bot.types import Passage
 from index.store import ChunkRecord, SearchIndex
 from ingest.documents import PAGE_SEPARATOR
-from ingest.sentences import split_sentences, strip_whitespace_bounds
+from ingest.sentences import one_page_parts, split_sentences
 
 __all__ = ["PageLocator", "SentenceSpan", "locate", "passage_sentences", "split_sentences"]
 
@@ -66,23 +66,18 @@ def locate(chunk: ChunkRecord, start: int, end: int, pages: PageLocator) -> tupl
     if chunk.page_start == chunk.page_end:
         on_page = sentence in pages.page_text(chunk.doc_id, chunk.page_start)
         return (chunk.page_start, start, end) if on_page else None
-    d0, d1 = chunk.char_start + start, chunk.char_start + end
-    best: tuple[int, int, int] | None = None
-    for page in range(chunk.page_start, chunk.page_end + 1):
+    numbers = range(chunk.page_start, chunk.page_end + 1)
+    bounds = []
+    for page in numbers:
         p0 = pages.page_start(chunk.doc_id, page)
-        p1 = p0 + len(pages.page_text(chunk.doc_id, page))
-        a, b = max(d0, p0), min(d1, p1)
-        if b <= a:
-            continue
-        part = chunk.text[a - chunk.char_start : b - chunk.char_start]
-        lead, stop = strip_whitespace_bounds(part)
-        a2, b2 = a - chunk.char_start + lead, a - chunk.char_start + stop
-        if b2 > a2 and (best is None or b2 - a2 > best[2] - best[1]):
-            best = (page, a2, b2)
-    if best is not None and chunk.text[best[1] : best[2]] in pages.page_text(chunk.doc_id, best[0]):
-        return best
+        bounds.append((p0, p0 + len(pages.page_text(chunk.doc_id, page))))
+    parts = one_page_parts(chunk.text, chunk.char_start, start, end, bounds)
+    if parts:
+        i, a, b = max(parts, key=lambda part: part[2] - part[1])  # the longest; the first of equals
+        if chunk.text[a:b] in pages.page_text(chunk.doc_id, numbers[i]):
+            return numbers[i], a, b
     # Offsets disagree with the page texts (should not happen): fall back to a verbatim search.
-    for page in range(chunk.page_start, chunk.page_end + 1):
+    for page in numbers:
         if sentence in pages.page_text(chunk.doc_id, page):
             return page, start, end
     return None

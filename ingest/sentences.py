@@ -121,6 +121,28 @@ def strip_whitespace_bounds(text: str) -> tuple[int, int]:
     return lead, len(text.rstrip())
 
 
+def one_page_parts(
+    text: str, text_start: int, start: int, end: int, page_bounds: Sequence[tuple[int, int]]
+) -> list[tuple[int, int, int]]:
+    """The parts of ``text[start:end]`` that lie on one page each: (index into ``page_bounds``, start, end),
+    offsets into ``text``, whitespace trimmed, empty parts left out.
+
+    ``text_start`` is the document offset of ``text``; ``page_bounds`` are (start, end) document offsets
+    of the pages to consider. A quote must come from one page, so a sentence crossing a page break is
+    quoted by one of these parts.
+    """
+    d0, d1 = text_start + start, text_start + end
+    parts = []
+    for i, (p0, p1) in enumerate(page_bounds):
+        a, b = max(d0, p0), min(d1, p1)
+        if b <= a:
+            continue
+        lead, stop = strip_whitespace_bounds(text[a - text_start : b - text_start])
+        if stop > lead:
+            parts.append((i, a - text_start + lead, a - text_start + stop))
+    return parts
+
+
 def quotable_sentences(
     chunk_text: str, chunk_start: int = 0, page_bounds: Sequence[tuple[int, int]] = ()
 ) -> list[str]:
@@ -136,14 +158,7 @@ def quotable_sentences(
         d0, d1 = chunk_start + s0, chunk_start + s1
         parts = [(s0, s1)]
         if len(page_bounds) > 1 and not any(p0 <= d0 and d1 <= p1 for p0, p1 in page_bounds):
-            parts = []
-            for p0, p1 in page_bounds:
-                a, b = max(d0, p0), min(d1, p1)
-                if b <= a:
-                    continue
-                lead, stop = strip_whitespace_bounds(chunk_text[a - chunk_start : b - chunk_start])
-                if stop > lead:
-                    parts.append((a - chunk_start + lead, a - chunk_start + stop))
+            parts = [(a, b) for _, a, b in one_page_parts(chunk_text, chunk_start, s0, s1, page_bounds)]
         for a, b in parts:
             text = chunk_text[a:b]
             text = text[markup_prefix(text) :]
