@@ -14,12 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
+from index.sqlite_store import select_vectors
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS vectors (
     model TEXT NOT NULL, text_sha TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, text_sha)
 ) WITHOUT ROWID
 """
-_BATCH = 500  # bound parameters per SELECT stay well under SQLite's limit
 
 
 def text_key(text: str) -> str:
@@ -47,20 +48,13 @@ class EmbeddingCache:
 
     def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         """Vectors found for ``keys`` (blobs of the wrong size are treated as misses)."""
-        found: dict[str, np.ndarray] = {}
-        unique = list(dict.fromkeys(keys))
-        nbytes = 4 * self.dimension
-        for i in range(0, len(unique), _BATCH):
-            part = unique[i : i + _BATCH]
-            marks = ",".join("?" * len(part))
-            rows = self._con.execute(
-                f"SELECT text_sha, vector FROM vectors WHERE model = ? AND text_sha IN ({marks})",  # noqa: S608
-                [self.model_name, *part],
-            )
-            for key, blob in rows:
-                if len(blob) == nbytes:
-                    found[key] = np.frombuffer(blob, dtype=np.float32)
-        return found
+        return select_vectors(
+            self._con,
+            "SELECT text_sha, vector FROM vectors WHERE model = ? AND text_sha IN ({marks})",
+            keys,
+            self.dimension,
+            params=[self.model_name],
+        )
 
     def put_many(self, keys: Sequence[str], vectors: np.ndarray) -> None:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)

@@ -46,6 +46,7 @@ CREATE TABLE {SENTENCE_TABLE} (text_sha TEXT PRIMARY KEY, vector BLOB NOT NULL);
 """
 # Not WITHOUT ROWID: 1.5 KB rows in the key's B-tree left pages mostly empty (4.7 KB per sentence on the
 # corpus); a rowid table with 8 KB pages measured 1.7 KB.
+_SELECT_SENTENCE_VECTORS = f"SELECT text_sha, vector FROM {SENTENCE_TABLE} WHERE text_sha IN ({{marks}})"  # noqa: S608
 _PAGE_SIZE = 8192
 _BATCH = 500  # bound parameters per SELECT stay well under SQLite's limit
 
@@ -125,6 +126,24 @@ def write_store(
         con.close()
 
 
+def select_vectors(
+    con: sqlite3.Connection, query: str, keys: Sequence[str], dimension: int, params: Sequence = ()
+) -> dict[str, np.ndarray]:
+    """float32 vectors by key from ``query``, which selects (key, blob) rows and ends in ``IN ({marks})``.
+
+    Keys go in batches (bound parameters stay well under SQLite's limit) after ``params``; a blob of the
+    wrong size (another model's vector, a torn write) counts as missing.
+    """
+    found: dict[str, np.ndarray] = {}
+    unique = list(dict.fromkeys(keys))
+    for i in range(0, len(unique), _BATCH):
+        part = unique[i : i + _BATCH]
+        for key, blob in con.execute(query.format(marks=",".join("?" * len(part))), [*params, *part]):
+            if len(blob) == 4 * dimension:
+                found[key] = np.frombuffer(blob, dtype=np.float32)
+    return found
+
+
 def _read_only_uri(path: Path) -> str:
     return f"file:{quote(str(Path(path).resolve()))}?mode=ro&immutable=1"
 
@@ -187,21 +206,8 @@ class SentenceVectorTable:
 
     def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         """Read-only vectors found for ``keys`` (sha256 of texts); wrong-sized blobs count as missing."""
-        found: dict[str, np.ndarray] = {}
-        unique = list(dict.fromkeys(keys))
-        nbytes = 4 * self.dimension
         with self._lock:
-            for i in range(0, len(unique), _BATCH):
-                part = unique[i : i + _BATCH]
-                marks = ",".join("?" * len(part))
-                rows = self._con.execute(
-                    f"SELECT text_sha, vector FROM {SENTENCE_TABLE} WHERE text_sha IN ({marks})",  # noqa: S608
-                    part,
-                ).fetchall()
-                for key, blob in rows:
-                    if len(blob) == nbytes:
-                        found[key] = np.frombuffer(blob, dtype=np.float32)
-        return found
+            return select_vectors(self._con, _SELECT_SENTENCE_VECTORS, keys, self.dimension)
 
     def close(self) -> None:
         with self._lock:
