@@ -14,7 +14,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -74,11 +74,6 @@ def _term(word: str) -> str:
     return term
 
 
-def chunk_terms(title: str, heading: str, text: str) -> list[str]:
-    """The terms BM25 indexes for one chunk: its document's title, its heading and its text."""
-    return tokenize(f"{title}\n{heading}\n{text}")
-
-
 def tokenize(text: str) -> list[str]:
     """NFKC-lowercased ``\\w+`` tokens, English stop words dropped, words stemmed.
 
@@ -114,6 +109,12 @@ class BM25Index:
     def build(cls, texts: Iterable[str], k1: float = K1, b: float = B) -> BM25Index:
         token_lists = [tokenize(t) for t in texts]
         return cls.from_tokens(token_lists, k1=k1, b=b)
+
+    @classmethod
+    def for_chunks(cls, chunks: Iterable, titles: Mapping[str, str]) -> BM25Index:
+        """The index of a generation's chunks (rows in order): each chunk's document title (``titles`` by
+        doc_id), heading and text."""
+        return cls.from_tokens([tokenize(f"{titles[c.doc_id]}\n{c.heading}\n{c.text}") for c in chunks])
 
     @classmethod
     def from_tokens(cls, token_lists: Sequence[Sequence[str]], k1: float = K1, b: float = B) -> BM25Index:

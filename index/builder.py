@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from icgg.settings import Settings
-from index.bm25 import BM25Index, chunk_terms
+from index.bm25 import BM25Index
 from index.cache import EmbeddingCache, text_key
 from index.embeddings import Embedder, load_embedder, resolve_model
 from index.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
@@ -613,7 +613,7 @@ def _publish(
         for c in p.chunks:
             chunks.append(replace(c, row=len(chunks)))
     titles = {p.record.doc_id: p.record.title for p in payloads}
-    bm25 = BM25Index.from_tokens([chunk_terms(titles[c.doc_id], c.heading, c.text) for c in chunks])
+    bm25 = BM25Index.for_chunks(chunks, titles)
     vectors = (
         np.concatenate([p.vectors for p in payloads]).astype(np.float32, copy=False)
         if payloads

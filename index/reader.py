@@ -18,7 +18,7 @@ import faiss
 import numpy as np
 
 from icgg.settings import Settings
-from index.bm25 import ANALYZER, BM25Index, chunk_terms
+from index.bm25 import ANALYZER, BM25Index
 from index.cache import text_key
 from index.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from index.generations import (
@@ -330,8 +330,7 @@ def _open_generation(
             bm25.params.get("analyzer"),
             ANALYZER,
         )
-        titles = {d.doc_id: d.title for d in store.documents}
-        bm25 = BM25Index.from_tokens([chunk_terms(titles[c.doc_id], c.heading, c.text) for c in store.chunks])
+        bm25 = BM25Index.for_chunks(store.chunks, {d.doc_id: d.title for d in store.documents})
     if dense.d != dim:
         raise IndexMismatchError(
             f"{generation}: manifest says dimension {dim} but vectors.faiss has {dense.d}; "
