@@ -83,6 +83,20 @@ def open_assistant(settings: Settings, index_dir: Path | None, tmp: Path) -> Ass
     return Assistant.open(settings, embedder=embedder)
 
 
+def score(assistant: Assistant, settings: Settings, questions, times: list[float]) -> list[Row]:
+    """One row per (question, answerable): the evidence signals and the real answerer's decision.
+    The answerer's time per question (retrieval excluded) is appended to ``times``."""
+    rows = []
+    for q, answerable in questions:
+        passages = assistant.search(q, k=max(settings.top_k, settings.answer_passages))
+        t0 = time.perf_counter()
+        answer = assistant.answerer.answer(q, passages, assistant.index)
+        times.append(time.perf_counter() - t0)
+        ev = gather(q, passages, assistant.index, assistant.embedder, settings.answer_passages)
+        rows.append(Row(q, answerable, ev, not answer.abstained))
+    return rows
+
+
 def rates(rows: list[Row], decide) -> tuple[float, float]:
     ans = [r for r in rows if r.answerable]
     una = [r for r in rows if not r.answerable]
@@ -109,23 +123,12 @@ def main() -> None:
     questions = load_eval(args.eval)
     with tempfile.TemporaryDirectory() as tmp:
         assistant = open_assistant(settings, args.index_dir, Path(tmp))
-        rows: list[Row] = []
-        times = []
-        for q, answerable in questions:
-            passages = assistant.search(q, k=max(settings.top_k, settings.answer_passages))
-            t0 = time.perf_counter()
-            answer = assistant.answerer.answer(q, passages, assistant.index)
-            times.append(time.perf_counter() - t0)
-            ev = gather(q, passages, assistant.index, assistant.embedder, settings.answer_passages)
-            rows.append(Row(q, answerable, ev, not answer.abstained))
-        holdouts: dict[Path, list[Row]] = {}
-        for path in args.holdout or [p for p in HOLDOUTS if p.exists()]:
-            holdouts[path] = []
-            for q, answerable in load_eval(path):
-                passages = assistant.search(q, k=max(settings.top_k, settings.answer_passages))
-                answer = assistant.answerer.answer(q, passages, assistant.index)
-                ev = gather(q, passages, assistant.index, assistant.embedder, settings.answer_passages)
-                holdouts[path].append(Row(q, answerable, ev, not answer.abstained))
+        times: list[float] = []
+        rows = score(assistant, settings, questions, times)
+        holdouts = {
+            path: score(assistant, settings, load_eval(path), [])
+            for path in args.holdout or [p for p in HOLDOUTS if p.exists()]
+        }
 
     def decide_with(**overrides):
         s = settings.model_copy(update=overrides)
