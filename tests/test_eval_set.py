@@ -1,4 +1,4 @@
-"""The evaluation question sets in ``tests/eval/``: ``qa.jsonl``, ``qa_holdout.jsonl`` and the two blind sets.
+"""The evaluation question sets in ``tests/eval/``: ``qa.jsonl``, ``qa_holdout.jsonl`` and the three blind sets.
 
 Checks the schema, the mix of question kinds, and - most importantly - that the gold is right:
 every expected fact literally occurs in one of the documents named as its source, so a retrieval or
@@ -25,6 +25,7 @@ MAIN = EVAL / "qa.jsonl"
 HOLDOUT = EVAL / "qa_holdout.jsonl"
 BLIND = EVAL / "qa_blind.jsonl"
 BLIND2 = EVAL / "qa_blind2.jsonl"
+BLIND3 = EVAL / "qa_blind3.jsonl"
 
 KINDS = {"paraphrase", "multi-fact", "date", "number", "name", "unanswerable", "followup"}
 FIELDS = {"id", "question", "answerable", "gold_docs", "key_facts", "kind", "history"}
@@ -33,6 +34,7 @@ ID_PATTERN = {
     HOLDOUT: re.compile(r"^h\d{3}$"),
     BLIND: re.compile(r"^b\d{3}$"),
     BLIND2: re.compile(r"^c\d{3}$"),
+    BLIND3: re.compile(r"^d\d{3}$"),
 }
 GOLD_PATH = re.compile(r"^(news/\d{4}-\d{2}-\d{2}-[a-z0-9-]+\.md|pdf/[a-z0-9-]+\.pdf)$")
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
@@ -44,7 +46,13 @@ def _load(path: Path) -> list[dict]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-SETS = {MAIN: _load(MAIN), HOLDOUT: _load(HOLDOUT), BLIND: _load(BLIND), BLIND2: _load(BLIND2)}
+SETS = {
+    MAIN: _load(MAIN),
+    HOLDOUT: _load(HOLDOUT),
+    BLIND: _load(BLIND),
+    BLIND2: _load(BLIND2),
+    BLIND3: _load(BLIND3),
+}
 ALL = [(path.name, q) for path, questions in SETS.items() for q in questions]
 ANSWERABLE = [(name, q) for name, q in ALL if q["answerable"]]
 
@@ -170,16 +178,28 @@ def test_holdout_set_has_the_agreed_size_and_mix():
     assert kinds["followup"] >= 3
 
 
-@pytest.mark.parametrize("path", [BLIND, BLIND2], ids=lambda p: p.name)
+# Agreed size of each blind set: (questions, of which unanswerable).
+BLIND_SIZES = {BLIND: (44, 22), BLIND2: (44, 22), BLIND3: (60, 30)}
+
+
+@pytest.mark.parametrize("path", list(BLIND_SIZES), ids=lambda p: p.name)
 def test_blind_set_has_the_agreed_size_and_mix(path):
     kinds = Counter(q["kind"] for q in SETS[path])
-    assert len(SETS[path]) == 44
-    assert kinds["unanswerable"] == 22
+    total, unanswerable = BLIND_SIZES[path]
+    assert len(SETS[path]) == total
+    assert kinds["unanswerable"] == unanswerable
     assert kinds["followup"] >= 2
     assert all(kinds[kind] >= 3 for kind in ("paraphrase", "multi-fact", "date", "number", "name"))
 
 
-BLIND_ANSWERABLE = [q for path in (BLIND, BLIND2) for q in SETS[path] if q["answerable"]]
+def test_third_blind_set_spreads_over_news_and_reports():
+    """The third blind set was written to draw on at least 18 documents, news items and reports alike."""
+    cited = {d for q in SETS[BLIND3] for d in q["gold_docs"]}
+    assert len(cited) >= 18
+    assert any(d.startswith("news/") for d in cited) and any(d.startswith("pdf/") for d in cited)
+
+
+BLIND_ANSWERABLE = [q for path in BLIND_SIZES for q in SETS[path] if q["answerable"]]
 
 
 @pytest.mark.parametrize("q", BLIND_ANSWERABLE, ids=lambda q: q["id"])
