@@ -55,7 +55,8 @@ def weak_evidence(
         settings.abstain_require_answer_type
         and kind in STRICT_KINDS
         and not any(
-            c.on_question_numbers and carries_answer_type(kind, c.span.text, evidence.known_values)
+            c.on_question_numbers
+            and carries_answer_type(kind, c.span.text, evidence.known_values, evidence.people)
             for c in quoted
         )
     ):

@@ -26,7 +26,8 @@ _HOW_MANY = re.compile(
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
 COUNTED_WORDS = 3  # words after "how many" that may name the counted thing ("sampling points")
-WORDS_AFTER_NUMBER = 5  # content words after a number that may name what it counts
+WORDS_AFTER_NUMBER = 3  # words of the noun phrase after a number that may name what it counts
+_JOINING = frozenset({"and", "or"})  # "22 Chinese and Lao staff": one noun phrase
 WORD_SIMILARITY = 0.6  # single-word cosine above which two words name the same thing ("labs", "laboratories")
 
 
@@ -52,13 +53,25 @@ def counted_words(question: str) -> tuple[str, ...]:
 
 
 def words_after_numbers(text: str, numbers: Sequence[re.Match[str]]) -> list[str]:
-    """The few content words (lower case) after each number match in ``text``: what the numbers count."""
+    """The noun phrase (lower case) right after each number match in ``text``: what the number counts.
+
+    The phrase is at most ``WORDS_AFTER_NUMBER`` words and ends at the first stop word other than
+    "and"/"or": in "the two sides completed pilot sampling" two counts sides, not sampling, and in
+    "18 trainees from Ethiopia" 18 counts trainees. A following number does not end it ("5 or 8 random
+    points"): its own phrase is read from there.
+    """
     out: list[str] = []
     for m in numbers:
-        # to the end of the clause; past a following number too, as in "5 or 8 random points"
-        tail = re.split(r"[.;:!?()]", text[m.end() : m.end() + 80], maxsplit=1)[0]
-        words = [w.lower() for w in _WORD.findall(tail) if w.lower() not in STOPWORDS]
-        out.extend(words[:WORDS_AFTER_NUMBER])
+        tail = re.split(r"[.,;:!?()]", text[m.end() : m.end() + 80], maxsplit=1)[0]
+        phrase: list[str] = []
+        for token in re.findall(r"[A-Za-z][A-Za-z-]*|\d[\d,.]*", tail):
+            word = token.lower()
+            if word[0].isdigit() or word in _JOINING:
+                continue
+            if word in STOPWORDS or len(phrase) == WORDS_AFTER_NUMBER:
+                break
+            phrase.append(word)
+        out.extend(phrase)
     return out
 
 

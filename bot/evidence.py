@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from bot.countries import country_names
 from bot.sentences import PageLocator, SentenceSpan, passage_sentences
 from bot.types import Passage
 from bot.vectors import QUERY_VECTORS, VectorLRU, model_of
-from index.bm25 import tokenize
+from index.bm25 import STOPWORDS, tokenize
 from index.embeddings import Embedder
 from index.store import SearchIndex
 from ingest.sentences import is_quotable, markup_prefix
@@ -33,6 +34,7 @@ W_LEXICAL = 0.35
 W_SPECIFIC = 0.15
 W_ANSWER_TYPE = 0.06
 W_COUNTED = 0.1  # "how many X": one of the sentence's numbers counts X (bot.counting)
+W_OTHER_INSTANCE = 0.3  # penalty: the sentence names "IGCP 259" where "IGCP 360" was asked
 COUNTED_CHECKED = 12
 RANK_PENALTY = 0.015
 
@@ -79,7 +81,8 @@ class Candidate:
     tokens: frozenset[str]
     vector: np.ndarray = field(repr=False, compare=False)
     # Its passage (title, heading, text, document date) holds every number of the question ("2021",
-    # "IGCP 259"): a value quoted from a passage about another year answers a different question.
+    # "IGCP 259"), and the sentence names no other instance of a numbered name the question asks about
+    # ("IGCP 259" for "IGCP 360"): a value quoted from there answers a different question.
     on_question_numbers: bool = True
     # For a "how many" question: one of its numbers is followed by what the question counts
     # (bot.counting); True when that cannot be checked.
@@ -102,6 +105,7 @@ class Evidence:
     asked_kind: str | None = None  # answer_type() of the question
     asked_terms: frozenset[str] = frozenset()  # asked_terms() of the question
     known_values: frozenset[str] = frozenset()  # question_values() of the question
+    people: frozenset[str] = frozenset()  # people_in() the top passages
 
 
 class SentenceVectorCache:
@@ -187,13 +191,67 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("measure", re.compile(r"\bhow (?:long|large|big|far|deep|high|wide|old)\b")),
     ("countries", _which_of(r"countr(?:y|ies)|nations?")),
     ("places", _which_of(r"cit(?:y|ies)|provinces?|continents?")),
-    ("bodies", _which_of(r"institutions?|institutes?|organi[sz]ations?|universit(?:y|ies)|agenc(?:y|ies)")),
+    ("universities", _which_of(r"universit(?:y|ies)|colleges?")),
+    ("elements", _which_of(r"elements?|metals?")),
+    (
+        "bodies",
+        _which_of(
+            r"institutions?|institutes?|organi[sz]ations?|agenc(?:y|ies)|laborator(?:y|ies)|labs?|"
+            r"compan(?:y|ies)|ministr(?:y|ies)"
+        ),
+    ),
     ("person", re.compile(_CLAUSE + r"(?:who|whom|whose)\b")),
     ("place", re.compile(_CLAUSE + r"where\b")),
 )
+# "Who is the director of ...", "authors of the 2025 paper": an office or authorship, held by a person.
+_ROLE = (
+    r"(?:director|head|president|chair(?:man|woman|person)?|secretary|minister|leader|author|editor|founder|"
+    r"coordinator|manager|chief|deputy)s?"
+)
+_ROLE_ASK = re.compile(
+    r"\bwho\s+(?:is|was|are|were|will\s+be|has\s+been)\s+(?:\w+\s+){0,3}?" + _ROLE + r"\b"
+    r"|^(?:who\s+)?(?:the\s+)?(?:names?\s+of\s+the\s+)?" + _ROLE + r"(?:\s+of\b|-general\b)"
+)
+# A price, cost or budget asked for: "how much did it cost", "price per sample", "what is the budget".
+_MONEY_ASK = re.compile(r"\b(?:price|prices|cost|costs|budget|budgets|fees?|salar(?:y|ies)|tuition)\b")
+_MONEY_IN_COUNT = re.compile(r"\b(?:money|fund(?:s|ing|ed)?|spen[dt]|paid|pay|invest(?:ed|ment)?)\b")
+_MONEY = re.compile(
+    r"(?:[$€£¥]\s?\d|\b\d[\d,.]*\s*(?:million|billion|thousand|m|bn|k)?\s*(?:yuan|RMB|CNY|dollars?|USD|euros?|"
+    r"EUR|pounds?|GBP|francs?)\b)",
+    re.I,
+)
+# Chemical elements by name, and the usual groups: what "which elements" is answered with.
+_ELEMENT = re.compile(
+    r"\b(?:hydrogen|helium|lithium|beryllium|boron|carbon|nitrogen|oxygen|fluorine|neon|sodium|magnesium|"
+    r"aluminium|aluminum|silicon|phosphorus|sulphur|sulfur|chlorine|argon|potassium|calcium|scandium|titanium|"
+    r"vanadium|chromium|manganese|iron|cobalt|nickel|copper|zinc|gallium|germanium|arsenic|selenium|bromine|"
+    r"krypton|rubidium|strontium|yttrium|zirconium|niobium|molybdenum|technetium|ruthenium|rhodium|palladium|"
+    r"silver|cadmium|indium|tin|antimony|tellurium|iodine|xenon|caesium|cesium|barium|lanthanum|cerium|"
+    r"praseodymium|neodymium|promethium|samarium|europium|gadolinium|terbium|dysprosium|holmium|erbium|thulium|"
+    r"ytterbium|lutetium|hafnium|tantalum|tungsten|rhenium|osmium|iridium|platinum|gold|mercury|thallium|lead|"
+    r"bismuth|polonium|astatine|radon|francium|radium|actinium|thorium|protactinium|uranium|neptunium|"
+    r"plutonium|rare[- ]earths?|heavy metals|platinum[- ]group|REEs?|PGEs?)\b",
+    re.I,
+)
+_TITLE = re.compile(r"\b(?:Dr|Prof|Professor|Mr|Mrs|Ms|Madam|Sir|Academician)\.?\s+[A-Z][a-z]+")
 # Kinds whose value can be recognised reliably in a sentence; abstention requires one of these when it is
 # asked for. A "who" may be answered by a person, a body or a country, so it only steers sentence choice.
-STRICT_KINDS = frozenset({"day", "year", "date", "count", "measure", "countries", "places", "bodies"})
+STRICT_KINDS = frozenset(
+    {
+        "day",
+        "year",
+        "date",
+        "count",
+        "measure",
+        "money",
+        "countries",
+        "places",
+        "universities",
+        "elements",
+        "bodies",
+        "role",
+    }
+)
 KIND_WORDS = {
     "day": "a day",
     "year": "a year",
@@ -202,8 +260,12 @@ KIND_WORDS = {
     "measure": "a measure",
     "countries": "country names",
     "places": "place names",
+    "universities": "names of universities",
+    "elements": "names of chemical elements",
+    "money": "an amount of money",
     "bodies": "names of institutions",
     "person": "a person",
+    "role": "a person's name",
     "place": "a place",
 }
 # Words that phrase a request rather than name what is asked ("can you tell me", "pls list").
@@ -233,14 +295,54 @@ def answer_type(question: str) -> str | None:
     place, or None. The first ask decides in a multi-part question ("How long ... and how many ...")."""
     q = question.lower().strip()
     found = [(m.start(), kind) for kind, pattern in _ASKS if (m := pattern.search(q))]
-    return min(found)[1] if found else None
+    kind = min(found)[1] if found else None
+    if kind in (None, "person") and _ROLE_ASK.search(q):
+        return "role"  # a "who" that asks who holds an office: answered by a person's name
+    if (kind is None and _MONEY_ASK.search(q)) or (
+        kind == "count" and (_MONEY_ASK.search(q) or _MONEY_IN_COUNT.search(q))
+    ):
+        return "money"  # "price per sample", "how much money was spent": an amount with its currency
+    return kind
 
 
 def question_values(question: str) -> frozenset[str]:
-    """Numbers, years and (stemmed) names written in the question: a sentence that only repeats them has
-    not answered anything."""
+    """Numbers, years, chemical elements and (stemmed) names written in the question: a sentence that
+    only repeats them has not answered anything."""
     numbers = {m.group(0).lower().rstrip(".,") for m in _COUNT.finditer(question)}
-    return frozenset(numbers) | capitalised_terms(question, skip_opening_word=False)
+    elements = tokenize(" ".join(m.group(0) for m in _ELEMENT.finditer(question)))
+    return frozenset(numbers) | frozenset(elements) | capitalised_terms(question, skip_opening_word=False)
+
+
+# A numbered name in a question: "IGCP 360", "GSD 1-8", "igcp 259" (not "in 2016", "December 2016").
+_NUMBERED_NAME = re.compile(r"\b([A-Za-z][A-Za-z'’]+)[\s-]+(\d[\d.]*(?:-\d+)?)\b(?!-[A-Za-z])")
+
+
+def numbered_names(question: str) -> dict[str, str]:
+    """{name word (lower case): number} for the numbered names of the question ("IGCP 360").
+
+    Years and months are left out: "December 2016" dates something rather than naming it.
+    """
+    out: dict[str, str] = {}
+    for m in _NUMBERED_NAME.finditer(question):
+        word, number = m.group(1).lower(), m.group(2)
+        if word in STOPWORDS or _MONTH.fullmatch(m.group(1)) or _YEAR.fullmatch(number):
+            continue
+        out.setdefault(word, number)
+    return out
+
+
+def names_another(text: str, names: dict[str, str]) -> bool:
+    """Does ``text`` name another instance of one of the question's numbered names ("IGCP 259" when
+    "IGCP 360" was asked) without naming the asked one? Such a sentence is about something else."""
+    for m in _NUMBERED_NAME.finditer(text):
+        word = m.group(1).lower()
+        if (
+            word in names
+            and m.group(2) != names[word]
+            and not re.search(rf"\b{re.escape(m.group(1))}[\s-]+{re.escape(names[word])}\b", text, re.I)
+        ):
+            return True
+    return False
 
 
 def capitalised_terms(text: str, *, skip_opening_word: bool) -> frozenset[str]:
@@ -256,11 +358,14 @@ def capitalised_terms(text: str, *, skip_opening_word: bool) -> frozenset[str]:
     return frozenset(tokenize(" ".join(m.group(0) for m in words)))
 
 
-def carries_answer_type(kind: str | None, text: str, known: frozenset[str] = frozenset()) -> bool:
+def carries_answer_type(
+    kind: str | None, text: str, known: frozenset[str] = frozenset(), people: frozenset[str] = frozenset()
+) -> bool:
     """Does ``text`` contain a value of the asked kind that the question (``known``) does not already give?
 
     A count must be a number that is not part of a date; a "when" needs a new year, month or day; a
-    "which day" needs a day and month. Kinds that cannot be checked this way (None, person, place) pass.
+    "which day" needs a day and month; a "role" needs a person's name, judged with ``proper`` (see
+    :func:`person_names`, ``people``). Kinds that cannot be checked this way (None, person, place) pass.
     """
     if kind == "day":
         return bool(_DAY_DATE.search(text))
@@ -275,6 +380,17 @@ def carries_answer_type(kind: str | None, text: str, known: frozenset[str] = fro
     if kind == "places":  # a name the question does not already give; places are not acronyms
         names = [m.group(1) for m in _CAPITALISED.finditer(text.strip())]
         return any(not set(tokenize(n)) <= known for n in names if not n.isupper())
+    if kind == "role":  # a person's name the question does not already give
+        return any(not set(tokenize(n)) <= known for n in person_names(text, people))
+    if kind == "money":
+        return bool(_MONEY.search(text))
+    if kind == "elements":  # an element the question does not already name
+        return any(not set(tokenize(m.group(0))) <= known for m in _ELEMENT.finditer(text))
+    if kind == "universities":  # "University of X", "X College": a university's name, not any body's
+        names = [
+            m.group(0) for m in _INSTITUTION.finditer(text) if re.search(r"Universit|College", m.group(0))
+        ]
+        return any(not set(tokenize(n)) <= known for n in names)
     if kind == "bodies":  # an institution's name (an acronym, or "... Survey of ...") not in the question
         names = [m.group(0) for m in _INSTITUTION.finditer(text)]
         names += _ACRONYM.findall(text)
@@ -293,10 +409,10 @@ def new_numbers(kind: str, text: str, known: frozenset[str] = frozenset()) -> tu
     return rest, [m for m in _COUNT.finditer(rest) if m.group(0).lower().rstrip(".,") not in known]
 
 
-def _matches_type(kind: str | None, text: str) -> bool:
+def _matches_type(kind: str | None, text: str, people: frozenset[str]) -> bool:
     """Sentence-choice bonus: the sentence holds something of the asked kind (names for who/where)."""
     if kind in STRICT_KINDS:
-        return carries_answer_type(kind, text)
+        return carries_answer_type(kind, text, people=people)
     if kind == "person":
         return bool(_NAME.search(text) or re.search(r"\b(Dr|Prof|Mr|Ms|Mrs)\b", text))
     if kind == "place":
@@ -312,6 +428,61 @@ def asked_terms(question: str) -> frozenset[str]:
     """
     names = capitalised_terms(question, skip_opening_word=True)
     return frozenset(tokenize(question)) - specific_terms(question) - names - REQUEST_WORDS
+
+
+_FULL_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+){1,2}\b")
+
+
+def person_names(text: str, people: frozenset[str] = frozenset()) -> list[str]:
+    """People's names in ``text``: a title and a name ("Dr Peng"), or a word of a name the passages give
+    in full (``people``, from :func:`people_in`: "Darnley" once "Arthur Darnley" has been seen)."""
+    names = [m.group(0) for m in _TITLE.finditer(text)]
+    for word in _WORD_CASED.findall(text):
+        tokens = set(tokenize(word))
+        if word[0].isupper() and tokens and tokens <= people:
+            names.append(word)
+    return names
+
+
+# Capitalised words of titles, offices and places, never part of a person's name here.
+_NOT_NAME = frozenset(
+    tokenize(
+        "director deputy general chief head board executive secretary president chair scientist minister "
+        "province city county region river basin desert mountains sea ocean lake island valley plateau"
+    )
+)
+
+
+def people_in(passages: Sequence[Passage], vocabulary: frozenset[str] | None = None) -> frozenset[str]:
+    """Stemmed words of the people's full names in the passages: two or three capitalised words that the
+    passages only ever write capitalised and that name no institution, country, month, office or place
+    ("Xie Xuejing", "Shahbaz Khan"; not "Chemical Earth", "Geological Survey", "South Africa").
+
+    With the embedding model's ``vocabulary`` (lower-case whole words), a name also needs a word the
+    vocabulary lacks: "Xuejing", "Darnley" are names, "Sino Mongolian" is not.
+    """
+    texts = [f"{p.document.title}\n{p.chunk.heading}\n{p.chunk.text}" for p in passages]
+    capital: set[str] = set()
+    other: set[str] = set()
+    for text in texts:
+        for w in _WORD_CASED.findall(text):
+            (capital if w[0].isupper() else other).update(tokenize(w))
+    proper = capital - other
+    out: set[str] = set()
+    for text in texts:
+        for m in _FULL_NAME.finditer(text):
+            name = m.group(0)
+            tokens = set(tokenize(name.replace("-", " ")))
+            words = name.replace("-", " ").lower().split()
+            if (
+                tokens
+                and tokens <= proper
+                and not tokens & _NOT_NAME
+                and (vocabulary is None or any(w not in vocabulary for w in words))
+                and not (_INSTITUTION.search(name) or country_names(name) or _MONTH.search(name))
+            ):
+                out |= tokens
+    return frozenset(out)
 
 
 def acronyms_in(passages: Sequence[Passage]) -> frozenset[str]:
@@ -425,6 +596,8 @@ def gather(
     }
 
     kind = answer_type(question)
+    named = numbered_names(question)
+    people = people_in(top, word_vocabulary(embedder)) if kind == "role" else frozenset()
     candidates = []
     for s, c, v in zip(spans, cosines, sv, strict=True):
         tokens = frozenset(tokenize(s.text))
@@ -435,10 +608,17 @@ def gather(
             + W_PASSAGE_COS * passage_cos.get(s.passage_rank, 0.0)
             + W_LEXICAL * lexical
             + W_SPECIFIC * spec
-            + (W_ANSWER_TYPE if _matches_type(kind, s.text) else 0.0)
+            + (
+                (W_COUNTED if kind == "role" else W_ANSWER_TYPE)
+                if _matches_type(kind, s.text, people)
+                else 0.0
+            )
             - RANK_PENALTY * (s.passage_rank - 1)
         )
-        on_numbers = numbers <= tokens_of_passage.get(s.passage_rank, frozenset())
+        other = bool(named) and names_another(s.text, named)
+        if other:
+            score -= W_OTHER_INSTANCE
+        on_numbers = numbers <= tokens_of_passage.get(s.passage_rank, frozenset()) and not other
         candidates.append(Candidate(s, float(c), lexical, spec, score, tokens, v, on_numbers))
     known = question_values(question)
     if kind == "count":
@@ -460,7 +640,21 @@ def gather(
         asked_kind=kind,
         asked_terms=asked_terms(question) - acronyms_in(top),
         known_values=known,
+        people=people,
     )
+
+
+@cache
+def _vocabulary_of(tokenizer) -> frozenset[str]:
+    return frozenset(w for w in tokenizer.get_vocab() if w.isalpha())
+
+
+def word_vocabulary(embedder: Embedder) -> frozenset[str] | None:
+    """The whole words of the embedding model's tokenizer (None when it exposes none): common words."""
+    tokenizer = getattr(embedder, "tokenizer", None)
+    if tokenizer is None or not hasattr(tokenizer, "get_vocab"):
+        return None
+    return _vocabulary_of(tokenizer)
 
 
 def _judge_counted(

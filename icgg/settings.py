@@ -111,7 +111,7 @@ class Settings(BaseSettings):
         description="Abstain when no top passage holds this share of the question's numbers (years, counts).",
     )
     abstain_min_coverage: float = Field(
-        0.45,
+        0.35,
         ge=0,
         le=1,
         description="Abstain when top passages hold less than this share of the question's content terms.",
@@ -131,8 +131,9 @@ class Settings(BaseSettings):
     )
     abstain_require_answer_type: bool = Field(
         True,
-        description="Abstain when a question asks for a date, year, day, count, measure or place/institution "
-        "names and the sentences that would be quoted hold none that the question does not already give.",
+        description="Abstain when a question asks for a date, year, day, count, measure, sum of money, "
+        "country/place/institution/university/element names or an office-holder's name and the sentences "
+        "that would be quoted hold none that the question does not already give.",
     )
     abstain_require_counted: bool = Field(
         True,

@@ -112,3 +112,12 @@ class IndexView:
 
     def __len__(self):
         return len(self._inner)
+
+
+def passage_of(text: str, title: str = "News"):
+    """A one-chunk passage holding ``text``, for checks that read passages without an index."""
+    from bot.types import Passage
+    from index.store import ChunkRecord, DocumentRecord
+
+    doc = DocumentRecord("d", "d.md", "h", "news", title, "2020-01-01", "s", None, "en", 1, 1)
+    return Passage(1, 1.0, ChunkRecord(0, "d:0", "d", 0, text, "", 1, 1, None, 0, len(text)), doc)

@@ -14,13 +14,18 @@ from bot.evidence import (
     carries_answer_type,
     gather,
     is_quotable,
+    names_another,
+    numbered_names,
+    people_in,
+    person_names,
     question_values,
     specific_terms,
+    word_vocabulary,
 )
 from bot.sentences import split_sentences
 from bot.types import ABSTAIN_TEXT, Answer
 from index.bm25 import tokenize
-from tests.answer_docs import REPRINTED, IndexView, build_answer_index
+from tests.answer_docs import REPRINTED, IndexView, build_answer_index, passage_of
 
 _CITED_SENTENCE = re.compile(r"[^.!?]*?\[\d+\][.!?]?")
 
@@ -322,7 +327,77 @@ def test_an_answer_about_the_subject_but_not_what_was_asked_abstains(assistant):
 def test_a_question_asking_which_institutions_is_not_answered_without_a_name(assistant):
     question = "Which universities did the national survey work with on its 76 elements?"
     reason = _reason(assistant, question)
-    assert reason is not None and "asks for names of institutions" in reason, reason
+    assert reason is not None and "asks for names of universities" in reason, reason
+    question = "Which laboratories did the national survey work with on its 76 elements?"
+    assert answer_type(question) == "bodies"
+
+
+def test_which_universities_needs_a_university_not_just_any_body():
+    assert answer_type("Which Chinese universities joined the network?") == "universities"
+    known = question_values("Which Chinese universities joined the network?")
+    assert not carries_answer_type("universities", "The China Geological Survey and IGGE joined.", known)
+    assert carries_answer_type("universities", "China University of Geosciences joined.", known)
+    assert carries_answer_type("bodies", "The China Geological Survey and IGGE joined.", known)
+
+
+def test_a_price_or_sum_spent_needs_an_amount_of_money():
+    assert answer_type("price per sample for a 76-element analysis") == "money"
+    assert answer_type("How much money did the government spend on the survey?") == "money"
+    assert answer_type("How much farmland was flagged?") == "count"  # an amount, but not of money
+    assert answer_type("Where does the centre's funding come from?") == "place"  # a source, not a sum
+    assert carries_answer_type("money", "The programme cost the state about 2.5 billion yuan.")
+    assert carries_answer_type("money", "Fees are US$ 300 per sample.")
+    assert not carries_answer_type("money", "The laboratory analysed 2,500 samples in 2019.")
+
+
+def test_which_elements_needs_an_element_the_question_does_not_name():
+    question = "Which elements besides gold were mapped?"
+    assert answer_type(question) == "elements"
+    known = question_values(question)
+    assert carries_answer_type("elements", "Copper and zinc anomalies were mapped.", known)
+    assert carries_answer_type("elements", "Data for the rare earths are withheld.", known)
+    assert not carries_answer_type("elements", "Gold was mapped at 76 sites.", known)
+    assert not carries_answer_type("elements", "Samples were reanalysed with the 76-element scheme.", known)
+
+
+def test_who_holds_an_office_needs_a_persons_name():
+    assert answer_type("Who is the current director of the karst centre?") == "role"
+    assert answer_type("authors of the 2025 paper on gold") == "role"
+    assert answer_type("Who funded the training courses?") == "person"  # a body may answer that
+    people = frozenset(tokenize("Xie Xuejing Arthur Darnley"))
+    assert person_names("The map was compiled under Xie Xuejing.", people) == ["Xie", "Xuejing"]
+    assert person_names("Darnley led the project.", people) == ["Darnley"]
+    assert person_names("Dr Peng presented the programme.") == ["Dr Peng"]
+    assert person_names("The Chemical Earth programme of the China Geological Survey.", people) == []
+
+
+def test_people_are_names_the_passages_only_write_capitalised_and_the_model_does_not_know(embedder):
+    text = (
+        "The project was led by Xie Xuejing of the China Geological Survey. Mapping the Chemical Earth "
+        "began in Hebei Province. Sino Mongolian border work is planned. The chemical earth is varied."
+    )
+    found = people_in([passage_of(text)], word_vocabulary(embedder))
+    assert tokenize("Xie Xuejing")[1] in found
+    assert not found & frozenset(tokenize("Chemical Earth Hebei Province Sino Mongolian Geological Survey"))
+
+
+def test_an_office_is_answered_with_a_name_or_not_at_all(assistant):
+    answer = ask(assistant, "Who was the director who presented the Chemical Earth programme?")
+    assert not answer.abstained and "Peng Xuanming" in answer.text
+    reason = _reason(assistant, "Who is the head of the Laos sampling course?")
+    assert reason is not None and "a person's name" in reason, reason
+    assert (
+        _reason(assistant, "Who is the head of the Laos sampling course?", abstain_require_answer_type=False)
+        is None
+    )
+
+
+def test_a_sentence_about_another_numbered_instance_does_not_answer():
+    names = numbered_names("In what year was the final report of IGCP 360 published?")
+    assert names == {"igcp": "360"}
+    assert names_another("The final report of IGCP 259 was published in 1995.", names)
+    assert not names_another("IGCP 360 followed IGCP 259 and ran from 1993 to 1997.", names)
+    assert numbered_names("the 76-element scheme in December 2016, GSD 1-8") == {"gsd": "1-8"}
 
 
 def test_a_value_from_a_passage_about_another_year_does_not_answer(assistant):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from bot.counting import CountedMatcher, counted_words, words_after_numbers
 from bot.evidence import acronyms_in, new_numbers
-from bot.types import Passage
 from index.bm25 import tokenize
-from index.store import ChunkRecord, DocumentRecord
+from tests.answer_docs import passage_of
 
 
 def test_counted_words_are_the_words_after_how_many_up_to_the_first_stop_word():
@@ -36,14 +35,14 @@ def test_words_after_numbers_skip_dates_and_known_numbers():
         "count", "In 2016 the team of 22 Chinese and Lao staff collected 146 samples."
     )
     assert [m.group(0) for m in numbers] == ["22", "146"]
-    assert words_after_numbers(text, numbers) == [
-        "chinese",
-        "lao",
-        "staff",
-        "collected",
-        "samples",
-        "samples",
-    ]
+    assert words_after_numbers(text, numbers) == ["chinese", "lao", "staff", "samples"]
+
+
+def test_a_number_counts_only_the_noun_phrase_right_after_it():
+    text, numbers = new_numbers("count", "During the visit the two sides completed pilot sampling.")
+    assert words_after_numbers(text, numbers) == ["sides", "completed", "pilot"]  # not "sampling"
+    text, numbers = new_numbers("count", "18 trainees from Argentina and Sudan; 5 or 8 random points")
+    assert words_after_numbers(text, numbers) == ["trainees", "random", "points", "random", "points"]
 
 
 def test_a_count_of_the_asked_thing_matches_by_stem_or_by_meaning(embedder):
@@ -61,13 +60,8 @@ def test_an_unanswerable_count_check_passes_when_nothing_is_counted(embedder):
     assert not matcher.active and matcher.matches(["anything"])
 
 
-def _passage(text: str, title: str = "News") -> Passage:
-    doc = DocumentRecord("d", "d.md", "h", "news", title, "2020-01-01", "s", None, "en", 1, 1)
-    return Passage(1, 1.0, ChunkRecord(0, "d:0", "d", 0, text, "", 1, 1, None, 0, len(text)), doc)
-
-
 def test_acronyms_are_terms_the_passages_write_only_in_capitals():
-    passages = [_passage("ICGG and IGGE train staff. The MAP of Laos is a map.", title="ICGG news")]
+    passages = [passage_of("ICGG and IGGE train staff. The MAP of Laos is a map.", title="ICGG news")]
     # "MAP" is also written "map": a word
     assert acronyms_in(passages) == set(tokenize("ICGG IGGE"))
 
