@@ -220,6 +220,12 @@ _MONEY = re.compile(
     r"EUR|pounds?|GBP|francs?)\b)",
     re.I,
 )
+# "What is the copper baseline value", "the median gold content": a quantity, answered with a number.
+_QUANTITY_ASK = re.compile(
+    r"\bwhat(?:'s|\s+is|\s+was|\s+are|\s+were)\s+(?:the\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,3}?(?:value|"
+    r"concentration|content|level|amount|area|size|length|depth|density|rate|percentage|proportion|total|"
+    r"limit|median|mean|average)s?\b|^(?:the\s+)?(?:median|mean|average)\b"
+)
 # Chemical elements by name, and the usual groups: what "which elements" is answered with.
 _ELEMENT = re.compile(
     r"\b(?:hydrogen|helium|lithium|beryllium|boron|carbon|nitrogen|oxygen|fluorine|neon|sodium|magnesium|"
@@ -302,6 +308,8 @@ def answer_type(question: str) -> str | None:
         kind == "count" and (_MONEY_ASK.search(q) or _MONEY_IN_COUNT.search(q))
     ):
         return "money"  # "price per sample", "how much money was spent": an amount with its currency
+    if kind is None and _QUANTITY_ASK.search(q):
+        return "measure"
     return kind
 
 
@@ -309,8 +317,7 @@ def question_values(question: str) -> frozenset[str]:
     """Numbers, years, chemical elements and (stemmed) names written in the question: a sentence that
     only repeats them has not answered anything."""
     numbers = {m.group(0).lower().rstrip(".,") for m in _COUNT.finditer(question)}
-    elements = tokenize(" ".join(m.group(0) for m in _ELEMENT.finditer(question)))
-    return frozenset(numbers) | frozenset(elements) | capitalised_terms(question, skip_opening_word=False)
+    return frozenset(numbers) | elements_in(question) | capitalised_terms(question, skip_opening_word=False)
 
 
 # A numbered name in a question: "IGCP 360", "GSD 1-8", "igcp 259" (not "in 2016", "December 2016").
@@ -329,6 +336,21 @@ def numbered_names(question: str) -> dict[str, str]:
             continue
         out.setdefault(word, number)
     return out
+
+
+def about_another(text: str, names: dict[str, str], elements: frozenset[str]) -> bool:
+    """Is ``text`` about another instance of what the question names: another numbered name
+    (:func:`names_another`), or other chemical elements and none of the question's ``elements``
+    ("the chromium baseline" for "the copper baseline")?"""
+    if names and names_another(text, names):
+        return True
+    mentioned = elements_in(text) if elements else frozenset()
+    return bool(mentioned) and not mentioned & elements
+
+
+def elements_in(text: str) -> frozenset[str]:
+    """Stemmed names of the chemical elements (and element groups) that ``text`` mentions."""
+    return frozenset(tokenize(" ".join(m.group(0) for m in _ELEMENT.finditer(text))))
 
 
 def names_another(text: str, names: dict[str, str]) -> bool:
@@ -597,6 +619,9 @@ def gather(
 
     kind = answer_type(question)
     named = numbered_names(question)
+    # "the copper baseline" is not given by a sentence on the chromium baseline (unless other elements
+    # are what is asked for)
+    asked_elements = elements_in(question) if kind != "elements" else frozenset()
     people = people_in(top, word_vocabulary(embedder)) if kind == "role" else frozenset()
     candidates = []
     for s, c, v in zip(spans, cosines, sv, strict=True):
@@ -615,7 +640,7 @@ def gather(
             )
             - RANK_PENALTY * (s.passage_rank - 1)
         )
-        other = bool(named) and names_another(s.text, named)
+        other = about_another(s.text, named, asked_elements)
         if other:
             score -= W_OTHER_INSTANCE
         on_numbers = numbers <= tokens_of_passage.get(s.passage_rank, frozenset()) and not other

@@ -9,9 +9,11 @@ import pytest
 from bot.abstain import NO_PASSAGES, weak_evidence
 from bot.answer import ExtractiveAnswerer, cite_inline, make_answerer
 from bot.evidence import (
+    about_another,
     answer_type,
     asked_terms,
     carries_answer_type,
+    elements_in,
     gather,
     is_quotable,
     names_another,
@@ -358,6 +360,21 @@ def test_which_elements_needs_an_element_the_question_does_not_name():
     assert carries_answer_type("elements", "Data for the rare earths are withheld.", known)
     assert not carries_answer_type("elements", "Gold was mapped at 76 sites.", known)
     assert not carries_answer_type("elements", "Samples were reanalysed with the 76-element scheme.", known)
+
+
+def test_what_is_the_value_asks_for_a_quantity():
+    assert answer_type("What is the copper baseline value in catchment sediments?") == "measure"
+    assert answer_type("median gold content of the Laos sediments") == "measure"
+    assert answer_type("What is the purpose of the reference network?") is None
+
+
+def test_a_sentence_on_another_element_is_about_something_else():
+    copper = elements_in("What is the copper baseline?")
+    assert about_another("The chromium baseline is 50 ug/g.", {}, copper)
+    assert not about_another("The copper baseline is 20 ug/g, chromium 50 ug/g.", {}, copper)
+    assert not about_another("Baselines are given for 76 elements.", {}, copper)
+    assert not about_another("The chromium baseline is 50 ug/g.", {}, frozenset())  # no element asked
+    assert about_another("The final report of IGCP 259 appeared in 1995.", {"igcp": "360"}, frozenset())
 
 
 def test_who_holds_an_office_needs_a_persons_name():
