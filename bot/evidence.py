@@ -47,6 +47,7 @@ _MONTH = re.compile(
     r"\b(Jan(uary)?|Feb(ruary)?|Mar(ch)?|Apr(il)?|May|June?|July?|Aug(ust)?|Sep(t(ember)?)?|"
     r"Oct(ober)?|Nov(ember)?|Dec(ember)?)\b"
 )
+_WEEKDAY = re.compile(r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)+\b")
 # A document saying that it does not hold some information ("... are not covered by this report").
 _DISCLAIMER = re.compile(
@@ -190,7 +191,7 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("count", re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share|fraction) of\b")),
     ("measure", re.compile(r"\bhow (?:long|large|big|far|deep|high|wide|old)\b")),
     ("countries", _which_of(r"countr(?:y|ies)|nations?")),
-    ("places", _which_of(r"cit(?:y|ies)|provinces?|continents?")),
+    ("places", _which_of(r"cit(?:y|ies)|towns?|provinces?|continents?|rivers?|regions?")),
     ("universities", _which_of(r"universit(?:y|ies)|colleges?")),
     ("elements", _which_of(r"elements?|metals?")),
     (
@@ -300,8 +301,10 @@ def answer_type(question: str) -> str | None:
     """What the question asks for, from its first wh-phrase: day, year, date, count, measure, person,
     place, or None. The first ask decides in a multi-part question ("How long ... and how many ...")."""
     q = question.lower().strip()
-    found = [(m.start(), kind) for kind, pattern in _ASKS if (m := pattern.search(q))]
-    kind = min(found)[1] if found else None
+    # the earliest ask, and of asks starting together the shortest ("which countries have laboratories"
+    # asks for countries, not laboratories)
+    found = [(m.start(), m.end(), kind) for kind, pattern in _ASKS if (m := pattern.search(q))]
+    kind = min(found)[2] if found else None
     if kind in (None, "person") and _ROLE_ASK.search(q):
         return "role"  # a "who" that asks who holds an office: answered by a person's name
     if (kind is None and _MONEY_ASK.search(q)) or (
@@ -322,6 +325,24 @@ def question_values(question: str) -> frozenset[str]:
 
 # A numbered name in a question: "IGCP 360", "GSD 1-8", "igcp 259" (not "in 2016", "December 2016").
 _NUMBERED_NAME = re.compile(r"\b([A-Za-z][A-Za-z'’]+)[\s-]+(\d[\d.]*(?:-\d+)?)\b(?!-[A-Za-z])")
+
+
+# A capitalised name after a preposition of place: "held in Beijing", "came to Langfang", "at Vientiane".
+_AT_PLACE = re.compile(
+    r"\b(?:in|at|near|to|from|outside|around)\s+(?:the\s+(?:city|town|province)\s+of\s+)?"
+    r"([A-Z][a-z]+(?:[ -][A-Z][a-z]+)*)"
+)
+
+
+def place_names(text: str) -> list[str]:
+    """Names of places in ``text``: countries (:mod:`bot.countries`) and capitalised names after a
+    preposition of place ("in Guilin"), not months, days or institutions ("in May", "at the Institute")."""
+    names = list(country_names(text))
+    for m in _AT_PLACE.finditer(text):
+        name = m.group(1)
+        if not (_MONTH.match(name) or _WEEKDAY.match(name) or _INSTITUTION.search(name)):
+            names.append(name)
+    return names
 
 
 def numbered_names(question: str) -> dict[str, str]:
@@ -399,9 +420,8 @@ def carries_answer_type(
         )
     if kind == "countries":
         return any(not set(tokenize(n)) <= known for n in country_names(text))
-    if kind == "places":  # a name the question does not already give; places are not acronyms
-        names = [m.group(1) for m in _CAPITALISED.finditer(text.strip())]
-        return any(not set(tokenize(n)) <= known for n in names if not n.isupper())
+    if kind == "places":  # a place's name the question does not already give
+        return any(not set(tokenize(n)) <= known for n in place_names(text))
     if kind == "role":  # a person's name the question does not already give
         return any(not set(tokenize(n)) <= known for n in person_names(text, people))
     if kind == "money":

@@ -20,6 +20,7 @@ from bot.evidence import (
     numbered_names,
     people_in,
     person_names,
+    place_names,
     question_values,
     specific_terms,
     word_vocabulary,
@@ -375,6 +376,24 @@ def test_a_sentence_on_another_element_is_about_something_else():
     assert not about_another("Baselines are given for 76 elements.", {}, copper)
     assert not about_another("The chromium baseline is 50 ug/g.", {}, frozenset())  # no element asked
     assert about_another("The final report of IGCP 259 appeared in 1995.", {"igcp": "360"}, frozenset())
+
+
+def test_the_nearest_asked_noun_decides_what_is_asked():
+    assert answer_type("Which countries have laboratories that use the reference materials?") == "countries"
+    assert answer_type("Which laboratories in those countries use them?") == "bodies"
+
+
+def test_which_city_needs_a_place_name_not_just_any_capitalised_words():
+    known = question_values("In which city was the China Mining Conference 2023 held?")
+    assert not carries_answer_type(
+        "places",
+        "They attended the China Mining Conference and took part in a forum on Digital Chemical Earth.",
+        known,
+    )
+    assert carries_answer_type("places", "The conference was held in Tianjin in October 2023.", known)
+    assert carries_answer_type("places", "Trainees came from Sudan and Jordan.", known)
+    assert not carries_answer_type("places", "It was held in May, at the Institute of Geophysics.", known)
+    assert place_names("held in Beijing, with guests from Laos") == ["Laos", "Beijing", "Laos"]
 
 
 def test_who_holds_an_office_needs_a_persons_name():
