@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.evidence import KIND_WORDS, STRICT_KINDS, Candidate, Evidence, carries_answer_type, select
+from bot.evidence import (
+    KIND_WORDS,
+    STRICT_KINDS,
+    Candidate,
+    Evidence,
+    carries_answer_type,
+    elements_in,
+    select,
+)
 from bot.types import ABSTAIN_TEXT, Answer, Passage
 from icgg.settings import Settings
 from index.store import DocumentRecord
@@ -64,6 +72,12 @@ def weak_evidence(
             f"the question asks for {KIND_WORDS[kind]} and the quoted sentences give none "
             "(from a passage holding the question's numbers)"
         )
+    if (
+        settings.abstain_require_answer_type
+        and evidence.asked_elements
+        and not evidence.asked_elements & set().union(*(elements_in(c.span.text) for c in quoted))
+    ):
+        return "the question is about a chemical element that none of the quoted sentences names"
     if (
         settings.abstain_require_counted
         and kind == "count"

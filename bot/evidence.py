@@ -107,6 +107,8 @@ class Evidence:
     asked_terms: frozenset[str] = frozenset()  # asked_terms() of the question
     known_values: frozenset[str] = frozenset()  # question_values() of the question
     people: frozenset[str] = frozenset()  # people_in() the top passages
+    # chemical elements the question is about (not when other elements are what it asks for)
+    asked_elements: frozenset[str] = frozenset()
 
 
 class SentenceVectorCache:
@@ -176,7 +178,7 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "day",
         re.compile(
-            r"\b(?:what|which)\s+(?:\w+\s+){0,2}?(?:date|day)s?\b|\bon what day\b|\bexact date\b|"
+            r"\b(?:what|which)\s+(?:\w+\s+){0,2}?(?:date|day)s?\b|\bon what day\b|\bexact dates?\b|"
             r"^(?:the\s+)?date\s+(?:of|when)\b"
         ),
     ),
@@ -207,11 +209,12 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # "Who is the director of ...", "authors of the 2025 paper": an office or authorship, held by a person.
 _ROLE = (
     r"(?:director|head|president|chair(?:man|woman|person)?|secretary|minister|leader|author|editor|founder|"
-    r"coordinator|manager|chief|deputy)s?"
+    r"coordinator|manager|chief|deputy|official|representative|signator(?:y|ie))s?"
 )
 _ROLE_ASK = re.compile(
     r"\bwho\s+(?:is|was|are|were|will\s+be|has\s+been)\s+(?:\w+\s+){0,3}?" + _ROLE + r"\b"
     r"|^(?:who\s+)?(?:the\s+)?(?:names?\s+of\s+the\s+)?" + _ROLE + r"(?:\s+of\b|-general\b)"
+    r"|\bnames?\s+of\s+the\s+(?:[\w-]+\s+){0,2}?(?:" + _ROLE + r"|persons?|people)\b"
 )
 # A price, cost or budget asked for: "how much did it cost", "price per sample", "what is the budget".
 _MONEY_ASK = re.compile(r"\b(?:price|prices|cost|costs|budget|budgets|fees?|salar(?:y|ies)|tuition)\b")
@@ -335,12 +338,14 @@ _AT_PLACE = re.compile(
 
 
 def place_names(text: str) -> list[str]:
-    """Names of places in ``text``: countries (:mod:`bot.countries`) and capitalised names after a
-    preposition of place ("in Guilin"), not months, days or institutions ("in May", "at the Institute")."""
-    names = list(country_names(text))
+    """Names of places below a country in ``text``: capitalised names after a preposition of place ("in
+    Guilin"), not countries ("in Sweden" does not say which city), months, days or institutions."""
+    names = []
     for m in _AT_PLACE.finditer(text):
         name = m.group(1)
-        if not (_MONTH.match(name) or _WEEKDAY.match(name) or _INSTITUTION.search(name)):
+        if not (
+            _MONTH.match(name) or _WEEKDAY.match(name) or _INSTITUTION.search(name) or country_names(name)
+        ):
             names.append(name)
     return names
 
@@ -641,7 +646,8 @@ def gather(
     named = numbered_names(question)
     # "the copper baseline" is not given by a sentence on the chromium baseline (unless other elements
     # are what is asked for)
-    asked_elements = elements_in(question) if kind != "elements" else frozenset()
+    # ("lead" is left out: in a question it is mostly the verb)
+    asked_elements = elements_in(question) - {"lead"} if kind != "elements" else frozenset()
     people = people_in(top, word_vocabulary(embedder)) if kind == "role" else frozenset()
     candidates = []
     for s, c, v in zip(spans, cosines, sv, strict=True):
@@ -686,6 +692,7 @@ def gather(
         asked_terms=asked_terms(question) - acronyms_in(top),
         known_values=known,
         people=people,
+        asked_elements=asked_elements,
     )
 
 
