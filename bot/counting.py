@@ -29,6 +29,15 @@ COUNTED_WORDS = 3  # words after "how many" that may name the counted thing ("sa
 WORDS_AFTER_NUMBER = 3  # words of the noun phrase after a number that may name what it counts
 _JOINING = frozenset({"and", "or"})  # "22 Chinese and Lao staff": one noun phrase
 WORD_SIMILARITY = 0.6  # single-word cosine above which two words name the same thing ("labs", "laboratories")
+# "How many people": answered by a count of any kind of people ("a five-member delegation", "64 trainees").
+_PEOPLE = frozenset(tokenize("people persons person individuals"))
+_KINDS_OF_PEOPLE = frozenset(
+    tokenize(
+        "members participants trainees delegates staff experts scientists geologists geochemists students "
+        "professionals researchers officials representatives visitors attendees lecturers engineers "
+        "technicians employees colleagues specialists guests speakers men women"
+    )
+)
 
 
 def counted_words(question: str) -> tuple[str, ...]:
@@ -95,7 +104,8 @@ class CountedMatcher:
         found = sorted(set(following))
         if not found:
             return False
-        if self.stems & {t for w in found for t in tokenize(w)}:
+        stems = {t for w in found for t in tokenize(w)}
+        if self.stems & stems or (self.stems & _PEOPLE and stems & (_KINDS_OF_PEOPLE | _PEOPLE)):
             return True
         vectors = word_vectors(self._embedder, [*self.words, *found])  # cached across questions
         asked = np.vstack([vectors[w] for w in self.words])

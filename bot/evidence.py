@@ -209,7 +209,8 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # "Who is the director of ...", "authors of the 2025 paper": an office or authorship, held by a person.
 _ROLE = (
     r"(?:director|head|president|chair(?:man|woman|person)?|secretary|minister|leader|author|editor|founder|"
-    r"coordinator|manager|chief|deputy|official|representative|signator(?:y|ie))s?"
+    r"coordinator|manager|chief|deputy|official|representative|signator(?:y|ie)|lecturer|teacher|trainer|"
+    r"instructor|speaker|member)s?"
 )
 _ROLE_ASK = re.compile(
     r"\bwho\s+(?:is|was|are|were|will\s+be|has\s+been)\s+(?:\w+\s+){0,3}?" + _ROLE + r"\b"
@@ -320,10 +321,16 @@ def answer_type(question: str) -> str | None:
 
 
 def question_values(question: str) -> frozenset[str]:
-    """Numbers, years, chemical elements and (stemmed) names written in the question: a sentence that
-    only repeats them has not answered anything."""
+    """Numbers, years, chemical elements, names and the other (stemmed) words of the question: a sentence
+    that only repeats them has not answered anything. Names count typed in lower case too ("which
+    countries apart from laos"): partners often type that way."""
     numbers = {m.group(0).lower().rstrip(".,") for m in _COUNT.finditer(question)}
-    return frozenset(numbers) | elements_in(question) | capitalised_terms(question, skip_opening_word=False)
+    return (
+        frozenset(numbers)
+        | elements_in(question)
+        | capitalised_terms(question, skip_opening_word=False)
+        | frozenset(tokenize(question))
+    )
 
 
 # A numbered name in a question: "IGCP 360", "GSD 1-8", "igcp 259" (not "in 2016", "December 2016").

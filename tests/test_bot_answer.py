@@ -363,6 +363,14 @@ def test_which_elements_needs_an_element_the_question_does_not_name():
     assert not carries_answer_type("elements", "Samples were reanalysed with the 76-element scheme.", known)
 
 
+def test_names_the_question_gives_in_lower_case_are_not_new():
+    question = "which countries apart from laos and turkey took part?"
+    known = question_values(question)
+    assert not carries_answer_type("countries", "Participants came from Laos and Turkey.", known)
+    assert carries_answer_type("countries", "Participants came from Laos, Turkey and Sudan.", known)
+    assert answer_type("Who were the lecturers at the 2019 course?") == "role"
+
+
 def test_exact_dates_ask_for_days():
     assert answer_type("the 2019 workshop - what were the exact dates?") == "day"
 

@@ -71,3 +71,12 @@ def test_word_vectors_are_cached_across_questions(embedder):
     before = embedder.forward_passes
     assert CountedMatcher("How many labs took part in the survey?", embedder).matches(["laboratories"])
     assert embedder.forward_passes == before
+
+
+def test_how_many_people_is_answered_by_a_count_of_any_kind_of_people(embedder):
+    people = CountedMatcher("How many people were in the delegation?", embedder)
+    text, numbers = new_numbers("count", "A five-member delegation from Nepal visited the centre.")
+    assert words_after_numbers(text, numbers) == ["member", "delegation"]
+    assert people.matches(words_after_numbers(text, numbers))
+    assert people.matches(["trainees"])
+    assert not people.matches(["countries"])
