@@ -39,8 +39,24 @@ COUNTRY_NAMES = frozenset(n.strip() for n in _NAMES.replace("\n", " ").split(";"
 # Longest names first, so "South Sudan" is one name rather than "Sudan".
 _ALTERNATIVES = "|".join(re.escape(n) for n in sorted(COUNTRY_NAMES, key=len, reverse=True))
 _COUNTRY = re.compile(r"(?<![\w-])(?:" + _ALTERNATIVES + r")(?![\w-])")
+# For questions, which partners often type in lower case; "US" is left out ("tell us").
+_COUNTRY_ANY_CASE = re.compile(
+    r"(?<![\w-])(?:"
+    + "|".join(re.escape(n) for n in sorted(COUNTRY_NAMES - {"US"}, key=len, reverse=True))
+    + r")(?![\w-])",
+    re.IGNORECASE,
+)
 
 
-def country_names(text: str) -> list[str]:
-    """The country names written in ``text``, in order."""
-    return _COUNTRY.findall(text)
+def country_names(text: str, any_case: bool = False) -> list[str]:
+    """The country names written in ``text``, in order; with ``any_case`` also in lower case ("laos")."""
+    return (_COUNTRY_ANY_CASE if any_case else _COUNTRY).findall(text)
+
+
+def mentions_country(text: str, name: str) -> bool:
+    """Does ``text`` name the country ``name`` or use a word built on its first four letters ("Peruvian",
+    "Chinese", "Nepalese")?"""
+    stem = name[:4]
+    return bool(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.I)) or bool(
+        re.search(rf"\b{re.escape(stem[0].upper() + stem[1:].lower())}[a-z]*\b", text)
+    )

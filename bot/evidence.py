@@ -16,7 +16,7 @@ from functools import cache
 import numpy as np
 
 from bot.counting import CountedMatcher, words_after_numbers
-from bot.countries import country_names
+from bot.countries import country_names, mentions_country
 from bot.sentences import PageLocator, SentenceSpan, passage_sentences
 from bot.types import Passage
 from bot.vectors import QUERY_VECTORS, VectorLRU, model_of
@@ -65,6 +65,9 @@ _INSTITUTION = re.compile(
     r"Ministry|Commission|Committee|Agency|Organi[sz]ation|Union|Association|Society|Council|Office|"
     r"Department|Bureau|Laborator(?:y|ies)|College|School|Foundation|Administration|Service|Directorate)\b"
     r"(?:\s+(?:of|for|on)\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)?"
+    # or in lower case before "of <Name>": "the ministries of Foreign Affairs, Education and Finance"
+    r"|\b(?:universit(?:y|ies)|institutes?|ministr(?:y|ies)|agenc(?:y|ies)|departments?|academ(?:y|ies))"
+    r"\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*"
 )
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]+\b")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][A-Za-z]+|[A-Z]{2,}\w*)")
@@ -309,6 +312,8 @@ def answer_type(question: str) -> str | None:
     # asks for countries, not laboratories)
     found = [(m.start(), m.end(), kind) for kind, pattern in _ASKS if (m := pattern.search(q))]
     kind = min(found)[2] if found else None
+    if kind == "place" and any(k == "places" for _, _, k in found):
+        kind = "places"  # "where was it held, which city?": the more precise ask
     if kind in (None, "person") and _ROLE_ASK.search(q):
         return "role"  # a "who" that asks who holds an office: answered by a person's name
     if (kind is None and _MONEY_ASK.search(q)) or (
@@ -623,6 +628,18 @@ def gather(
         p.rank: t | frozenset(tokenize(p.document.date or ""))
         for p, t in zip(top, passage_tokens, strict=True)
     }
+    # A passage that names none of the countries asked about ("how many samples has the Nigeria project
+    # collected" against the Laos report) gives no value for it, unless other countries are what is asked.
+    asked_countries = country_names(question, any_case=True) if answer_type(question) != "countries" else []
+    off_country = {
+        p.rank
+        for p in top
+        if asked_countries
+        and not any(
+            mentions_country(f"{p.document.title}\n{p.chunk.heading}\n{p.chunk.text}", c)
+            for c in asked_countries
+        )
+    }
     # Evidence should sit in one place: the best single passage's share of the question, not the union.
     coverage = max((_overlap(terms, t, weights) for t in passage_tokens), default=0.0) if terms else 0.0
     numbers = frozenset(t for t in terms if any(ch.isdigit() for ch in t))
@@ -676,7 +693,11 @@ def gather(
         other = about_another(s.text, named, asked_elements)
         if other:
             score -= W_OTHER_INSTANCE
-        on_numbers = numbers <= tokens_of_passage.get(s.passage_rank, frozenset()) and not other
+        on_numbers = (
+            numbers <= tokens_of_passage.get(s.passage_rank, frozenset())
+            and not other
+            and s.passage_rank not in off_country
+        )
         candidates.append(Candidate(s, float(c), lexical, spec, score, tokens, v, on_numbers))
     known = question_values(question)
     if kind == "count":

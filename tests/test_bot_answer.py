@@ -8,6 +8,7 @@ import pytest
 
 from bot.abstain import NO_PASSAGES, weak_evidence
 from bot.answer import ExtractiveAnswerer, cite_inline, make_answerer
+from bot.countries import country_names, mentions_country
 from bot.evidence import (
     about_another,
     answer_type,
@@ -369,6 +370,31 @@ def test_names_the_question_gives_in_lower_case_are_not_new():
     assert not carries_answer_type("countries", "Participants came from Laos and Turkey.", known)
     assert carries_answer_type("countries", "Participants came from Laos, Turkey and Sudan.", known)
     assert answer_type("Who were the lecturers at the 2019 course?") == "role"
+
+
+def test_countries_are_found_in_questions_typed_in_lower_case_and_in_words_built_on_them():
+    assert country_names("how many samples has the nigeria project collected? tell us", any_case=True) == [
+        "nigeria"
+    ]
+    assert country_names("how many samples has the nigeria project collected?") == []  # text: as written
+    assert country_names("Chad and Niger signed; the chad is loose") == ["Chad", "Niger"]
+    assert mentions_country("the Peruvian delegation", "Peru")
+    assert mentions_country("22 Chinese staff", "China")
+    assert not mentions_country("The Laos project collected 146 samples.", "Nigeria")
+
+
+def test_where_and_which_city_asks_for_a_city():
+    assert answer_type("where was the 2019 workshop held, which city?") == "places"
+    assert answer_type("Where is the archive kept?") == "place"
+
+
+def test_institutions_named_in_lower_case_before_of_are_institutions():
+    known = question_values("Apart from Land and Resources, which ministries signed the application?")
+    text = (
+        "It was led by the Ministry of Land and Resources, with the ministries of Foreign Affairs, Finance."
+    )
+    assert carries_answer_type("bodies", text, known)
+    assert not carries_answer_type("bodies", "It was led by the Ministry of Land and Resources.", known)
 
 
 def test_exact_dates_ask_for_days():
