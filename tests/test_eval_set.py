@@ -191,8 +191,15 @@ def test_holdout_set_has_the_agreed_size_and_mix():
 
 
 # Agreed size of each blind set: (questions, of which unanswerable).
-BLIND_SIZES = {BLIND: (44, 22), BLIND2: (44, 22), BLIND3: (60, 30), BLIND4: (60, 30), BLIND5: (60, 30),
-               BLIND6: (60, 30), BLIND7: (60, 30)}
+BLIND_SIZES = {
+    BLIND: (44, 22),
+    BLIND2: (44, 22),
+    BLIND3: (60, 30),
+    BLIND4: (60, 30),
+    BLIND5: (60, 30),
+    BLIND6: (60, 30),
+    BLIND7: (60, 30),
+}
 
 
 @pytest.mark.parametrize("path", list(BLIND_SIZES), ids=lambda p: p.name)
@@ -207,7 +214,7 @@ def test_blind_set_has_the_agreed_size_and_mix(path):
 
 @pytest.mark.parametrize("path", [BLIND3, BLIND4, BLIND5, BLIND6, BLIND7], ids=lambda p: p.name)
 def test_later_blind_sets_spread_over_news_and_reports(path):
-    """The third to seventh blind sets were written to draw on at least 18 documents, news and reports alike."""
+    """Blind sets 3 to 7 were written to draw on at least 18 documents, news and reports alike."""
     cited = {d for q in SETS[path] for d in q["gold_docs"]}
     assert len(cited) >= 18
     assert any(d.startswith("news/") for d in cited) and any(d.startswith("pdf/") for d in cited)
