@@ -44,19 +44,19 @@ def weak_evidence(
         return f"best sentence cosine {evidence.best_cosine:.3f} < {settings.abstain_min_cosine}"
     if evidence.number_coverage < settings.abstain_min_number_coverage:
         limit = settings.abstain_min_number_coverage
-        return f"numbers of the question found {evidence.number_coverage:.2f} < {limit}"
+        return f"numbers of the question found {evidence.number_coverage:.3f} < {limit}"
     if evidence.coverage < settings.abstain_min_coverage:
-        return f"question terms covered {evidence.coverage:.2f} < {settings.abstain_min_coverage}"
+        return f"question terms covered {evidence.coverage:.3f} < {settings.abstain_min_coverage}"
     if evidence.specific_coverage < settings.abstain_min_specific_coverage:
         limit = settings.abstain_min_specific_coverage
-        return f"names/numbers covered {evidence.specific_coverage:.2f} < {limit}"
+        return f"names/numbers covered {evidence.specific_coverage:.3f} < {limit}"
     # The last two checks judge what the answer would actually quote, not just what was retrieved.
     if quoted is None:
         quoted = select(evidence.candidates, settings.answer_max_sentences)
     asked = asked_coverage(evidence, quoted)
     if asked < settings.abstain_min_asked_coverage:
         return (
-            f"asked-about words in the quoted sentences {asked:.2f} < {settings.abstain_min_asked_coverage}"
+            f"asked-about words in the quoted sentences {asked:.3f} < {settings.abstain_min_asked_coverage}"
         )
     kind = evidence.asked_kind
     if (
@@ -68,10 +68,12 @@ def weak_evidence(
             for c in quoted
         )
     ):
-        return (
-            f"the question asks for {KIND_WORDS[kind]} and the quoted sentences give none "
-            "(from a passage holding the question's numbers)"
+        where = (
+            " (from a passage holding the question's numbers)"
+            if any(ch.isdigit() for t in evidence.question_terms for ch in t)
+            else ""
         )
+        return f"the question asks for {KIND_WORDS[kind]} and the quoted sentences give none{where}"
     if (
         settings.abstain_require_answer_type
         and evidence.asked_elements
