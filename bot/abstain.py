@@ -9,15 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.evidence import (
-    KIND_WORDS,
-    STRICT_KINDS,
-    Candidate,
-    Evidence,
-    carries_answer_type,
-    elements_in,
-    select,
-)
+from bot.asked import KIND_WORDS, STRICT_KINDS, carries_answer_type, elements_in
+from bot.evidence import Candidate, Evidence, select
 from bot.types import ABSTAIN_TEXT, Answer, Passage
 from icgg.settings import Settings
 from index.store import DocumentRecord

@@ -8,15 +8,12 @@ import pytest
 
 from bot.abstain import NO_PASSAGES, weak_evidence
 from bot.answer import ExtractiveAnswerer, cite_inline, make_answerer
-from bot.countries import country_names, mentions_country
-from bot.evidence import (
+from bot.asked import (
     about_another,
     answer_type,
     asked_terms,
     carries_answer_type,
     elements_in,
-    gather,
-    is_quotable,
     names_another,
     numbered_names,
     people_in,
@@ -26,6 +23,8 @@ from bot.evidence import (
     specific_terms,
     word_vocabulary,
 )
+from bot.countries import country_names, mentions_country
+from bot.evidence import gather, is_quotable
 from bot.sentences import split_sentences
 from bot.types import ABSTAIN_TEXT, Answer
 from index.bm25 import tokenize

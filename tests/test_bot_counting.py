@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.asked import acronyms_in, new_numbers
 from bot.counting import CountedMatcher, counted_words, words_after_numbers
-from bot.evidence import acronyms_in, new_numbers
 from index.bm25 import tokenize
 from tests.answer_docs import passage_of
 

@@ -1,0 +1,493 @@
+"""What a question asks for, and whether a sentence gives it.
+
+Reads questions (the kind of value asked for, the words that say what is asked, its names, numbers,
+countries and chemical elements) and sentences (dates, counts, sums of money, people's, places', countries'
+and institutions' names, other instances of what was asked). :mod:`bot.evidence` scores sentences with
+these readings and :mod:`bot.abstain` decides on them. Everything here is general English or world
+knowledge (a gazetteer, the periodic table); nothing is tuned to a particular question's wording.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache
+
+from bot.countries import country_names
+from bot.types import Passage
+from index.bm25 import STOPWORDS, tokenize
+from index.embeddings import Embedder
+
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+_MONTH = re.compile(
+    r"\b(Jan(uary)?|Feb(ruary)?|Mar(ch)?|Apr(il)?|May|June?|July?|Aug(ust)?|Sep(t(ember)?)?|"
+    r"Oct(ober)?|Nov(ember)?|Dec(ember)?)\b"
+)
+
+
+_WEEKDAY = re.compile(r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
+
+
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)+\b")
+
+
+_WORD_CASED = re.compile(r"\b[^\W\d_][\w]*")
+
+
+# An institution's name: capitalised words around the noun that names its kind ("China Geological
+# Survey", "University of Cambridge", "National Research Center for Geoanalysis").
+_INSTITUTION = re.compile(
+    r"(?:\b[A-Z][\w'’-]*\s+){0,5}(?:Universit(?:y|ies)|Institut(?:e|es|ion)|Survey|Cent(?:re|er)s?|Academy|"
+    r"Ministry|Commission|Committee|Agency|Organi[sz]ation|Union|Association|Society|Council|Office|"
+    r"Department|Bureau|Laborator(?:y|ies)|College|School|Foundation|Administration|Service|Directorate)\b"
+    r"(?:\s+(?:of|for|on)\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)?"
+    # or in lower case before "of <Name>": "the ministries of Foreign Affairs, Education and Finance"
+    r"|\b(?:universit(?:y|ies)|institutes?|ministr(?:y|ies)|agenc(?:y|ies)|departments?|academ(?:y|ies))"
+    r"\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*"
+)
+
+
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]+\b")
+
+
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][A-Za-z]+|[A-Z]{2,}\w*)")
+
+
+# Wh-phrases and the kind of value they ask for. "when" and "who" count only where they open a
+# question or a clause: "... when the centre was founded" and "participants who attended" are not asks.
+_CLAUSE = r"(?:^|[,;:(\-–]\s*|\b(?:and|or|but|so|also)\s+)"
+
+
+def _which_of(nouns: str) -> re.Pattern[str]:
+    """A "which/what/list/name ... <noun>" ask, up to three words between ("list all 11 countries")."""
+    return re.compile(r"\b(?:which|what|list|name)\s+(?:\w+\s+){0,3}?(?:" + nouns + r")\b")
+
+
+_ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # also keyword queries: "exact date of the handover", "date of signing"
+    (
+        "day",
+        re.compile(
+            r"\b(?:what|which)\s+(?:\w+\s+){0,2}?(?:date|day)s?\b|\bon what day\b|\bexact dates?\b|"
+            r"^(?:the\s+)?date\s+(?:of|when)\b"
+        ),
+    ),
+    ("year", re.compile(r"\b(?:what|which)\s+(?:\w+\s+){0,2}?years?\b")),
+    (
+        "date",
+        re.compile(
+            r"\bsince when\b|\bhow long ago\b|\bwhen\s*\??\s*$|\bwhen\s+(?:did|was|were|is|are|does|do|has|"
+            r"have|had|will|would|could|can|should)\b"
+        ),
+    ),
+    ("count", re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share|fraction) of\b")),
+    ("measure", re.compile(r"\bhow (?:long|large|big|far|deep|high|wide|old)\b")),
+    ("countries", _which_of(r"countr(?:y|ies)|nations?")),
+    ("places", _which_of(r"cit(?:y|ies)|towns?|provinces?|continents?|rivers?|regions?")),
+    ("universities", _which_of(r"universit(?:y|ies)|colleges?")),
+    ("elements", _which_of(r"elements?|metals?")),
+    (
+        "bodies",
+        _which_of(
+            r"institutions?|institutes?|organi[sz]ations?|agenc(?:y|ies)|laborator(?:y|ies)|labs?|"
+            r"compan(?:y|ies)|ministr(?:y|ies)"
+        ),
+    ),
+    ("person", re.compile(_CLAUSE + r"(?:who|whom|whose)\b")),
+    ("place", re.compile(_CLAUSE + r"where\b")),
+)
+
+
+# "Who is the director of ...", "authors of the 2025 paper": an office or authorship, held by a person.
+_ROLE = (
+    r"(?:director|head|president|chair(?:man|woman|person)?|secretary|minister|leader|author|editor|founder|"
+    r"coordinator|manager|chief|deputy|official|representative|signator(?:y|ie)|lecturer|teacher|trainer|"
+    r"instructor|speaker|member)s?"
+)
+
+
+_ROLE_ASK = re.compile(
+    r"\bwho\s+(?:is|was|are|were|will\s+be|has\s+been)\s+(?:\w+\s+){0,3}?" + _ROLE + r"\b"
+    r"|^(?:who\s+)?(?:the\s+)?(?:names?\s+of\s+the\s+)?" + _ROLE + r"(?:\s+of\b|-general\b)"
+    r"|\bnames?\s+of\s+the\s+(?:[\w-]+\s+){0,2}?(?:" + _ROLE + r"|persons?|people)\b"
+)
+
+
+# A price, cost or budget asked for: "how much did it cost", "price per sample", "what is the budget".
+_MONEY_ASK = re.compile(r"\b(?:price|prices|cost|costs|budget|budgets|fees?|salar(?:y|ies)|tuition)\b")
+
+
+_MONEY_IN_COUNT = re.compile(r"\b(?:money|fund(?:s|ing|ed)?|spen[dt]|paid|pay|invest(?:ed|ment)?)\b")
+
+
+_MONEY = re.compile(
+    r"(?:[$€£¥]\s?\d|\b\d[\d,.]*\s*(?:million|billion|thousand|m|bn|k)?\s*(?:yuan|RMB|CNY|dollars?|USD|euros?|"
+    r"EUR|pounds?|GBP|francs?)\b)",
+    re.I,
+)
+
+
+# "What is the copper baseline value", "the median gold content": a quantity, answered with a number.
+_QUANTITY_ASK = re.compile(
+    r"\bwhat(?:'s|\s+is|\s+was|\s+are|\s+were)\s+(?:the\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,3}?(?:value|"
+    r"concentration|content|level|amount|area|size|length|depth|density|rate|percentage|proportion|total|"
+    r"limit|median|mean|average)s?\b|^(?:the\s+)?(?:median|mean|average)\b"
+)
+
+
+# Chemical elements by name, and the usual groups: what "which elements" is answered with.
+_ELEMENT = re.compile(
+    r"\b(?:hydrogen|helium|lithium|beryllium|boron|carbon|nitrogen|oxygen|fluorine|neon|sodium|magnesium|"
+    r"aluminium|aluminum|silicon|phosphorus|sulphur|sulfur|chlorine|argon|potassium|calcium|scandium|titanium|"
+    r"vanadium|chromium|manganese|iron|cobalt|nickel|copper|zinc|gallium|germanium|arsenic|selenium|bromine|"
+    r"krypton|rubidium|strontium|yttrium|zirconium|niobium|molybdenum|technetium|ruthenium|rhodium|palladium|"
+    r"silver|cadmium|indium|tin|antimony|tellurium|iodine|xenon|caesium|cesium|barium|lanthanum|cerium|"
+    r"praseodymium|neodymium|promethium|samarium|europium|gadolinium|terbium|dysprosium|holmium|erbium|thulium|"
+    r"ytterbium|lutetium|hafnium|tantalum|tungsten|rhenium|osmium|iridium|platinum|gold|mercury|thallium|lead|"
+    r"bismuth|polonium|astatine|radon|francium|radium|actinium|thorium|protactinium|uranium|neptunium|"
+    r"plutonium|rare[- ]earths?|heavy metals|platinum[- ]group|REEs?|PGEs?)\b",
+    re.I,
+)
+
+
+_TITLE = re.compile(r"\b(?:Dr|Prof|Professor|Mr|Mrs|Ms|Madam|Sir|Academician)\.?\s+[A-Z][a-z]+")
+
+
+# Kinds whose value can be recognised reliably in a sentence; abstention requires one of these when it is
+# asked for. A "who" may be answered by a person, a body or a country, so it only steers sentence choice.
+STRICT_KINDS = frozenset(
+    {
+        "day",
+        "year",
+        "date",
+        "count",
+        "measure",
+        "money",
+        "countries",
+        "places",
+        "universities",
+        "elements",
+        "bodies",
+        "role",
+    }
+)
+
+
+KIND_WORDS = {
+    "day": "a day",
+    "year": "a year",
+    "date": "a date",
+    "count": "a count",
+    "measure": "a measure",
+    "countries": "country names",
+    "places": "place names",
+    "universities": "names of universities",
+    "elements": "names of chemical elements",
+    "money": "an amount of money",
+    "bodies": "names of institutions",
+    "person": "a person",
+    "role": "a person's name",
+    "place": "a place",
+}
+
+
+# Words that phrase a request rather than name what is asked ("can you tell me", "pls list").
+REQUEST_WORDS = frozenset(
+    tokenize(
+        "tell know list give name show explain describe find want like need please pls info information "
+        "detail details anything something question ask d"
+    )
+)
+
+
+_DAY_DATE = re.compile(
+    r"\b\d{1,2}(?:st|nd|rd|th)?(?:\s*(?:-|–|to|and)\s*\d{1,2}(?:st|nd|rd|th)?)?\s+"
+    + _MONTH.pattern
+    + r"|"
+    + _MONTH.pattern
+    + r"\s+\d{1,2}\b|\b\d{4}-\d{2}-\d{2}\b"
+)
+
+
+_COUNT = re.compile(
+    r"\b\d[\d,.]*\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six|"
+    r"seven|eigh|nine)teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|dozens?|hundreds?|"
+    r"thousands?|millions?|billions?)\b",
+    re.I,
+)
+
+
+def answer_type(question: str) -> str | None:
+    """What the question asks for (a key of ``KIND_WORDS``, or None), from its first wh-phrase.
+
+    The first ask decides in a multi-part question ("How long ... and how many ..."). A "who" about an
+    office becomes "role", a count of money "money", and "what is the ... value" a "measure".
+    """
+    q = question.lower().strip()
+    # the earliest ask, and of asks starting together the shortest ("which countries have laboratories"
+    # asks for countries, not laboratories)
+    found = [(m.start(), m.end(), kind) for kind, pattern in _ASKS if (m := pattern.search(q))]
+    kind = min(found)[2] if found else None
+    if kind == "place" and any(k == "places" for _, _, k in found):
+        kind = "places"  # "where was it held, which city?": the more precise ask
+    if kind in (None, "person") and _ROLE_ASK.search(q):
+        return "role"  # a "who" that asks who holds an office: answered by a person's name
+    if (kind is None and _MONEY_ASK.search(q)) or (
+        kind == "count" and (_MONEY_ASK.search(q) or _MONEY_IN_COUNT.search(q))
+    ):
+        return "money"  # "price per sample", "how much money was spent": an amount with its currency
+    if kind is None and _QUANTITY_ASK.search(q):
+        return "measure"
+    return kind
+
+
+def question_values(question: str) -> frozenset[str]:
+    """Numbers, years, chemical elements, names and the other (stemmed) words of the question: a sentence
+    that only repeats them has not answered anything. Names count typed in lower case too ("which
+    countries apart from laos"): partners often type that way."""
+    numbers = {m.group(0).lower().rstrip(".,") for m in _COUNT.finditer(question)}
+    return (
+        frozenset(numbers)
+        | elements_in(question)
+        | capitalised_terms(question, skip_opening_word=False)
+        | frozenset(tokenize(question))
+    )
+
+
+# A numbered name in a question: "IGCP 360", "GSD 1-8", "igcp 259" (not "in 2016", "December 2016").
+_NUMBERED_NAME = re.compile(r"\b([A-Za-z][A-Za-z'’]+)[\s-]+(\d[\d.]*(?:-\d+)?)\b(?!-[A-Za-z])")
+
+
+# A capitalised name after a preposition of place: "held in Beijing", "came to Langfang", "at Vientiane".
+_AT_PLACE = re.compile(
+    r"\b(?:in|at|near|to|from|outside|around)\s+(?:the\s+(?:city|town|province)\s+of\s+)?"
+    r"([A-Z][a-z]+(?:[ -][A-Z][a-z]+)*)"
+)
+
+
+def place_names(text: str) -> list[str]:
+    """Names of places below a country in ``text``: capitalised names after a preposition of place ("in
+    Guilin"), not countries ("in Sweden" does not say which city), months, days or institutions."""
+    names = []
+    for m in _AT_PLACE.finditer(text):
+        name = m.group(1)
+        if not (
+            _MONTH.match(name) or _WEEKDAY.match(name) or _INSTITUTION.search(name) or country_names(name)
+        ):
+            names.append(name)
+    return names
+
+
+def numbered_names(question: str) -> dict[str, str]:
+    """{name word (lower case): number} for the numbered names of the question ("IGCP 360").
+
+    Years and months are left out: "December 2016" dates something rather than naming it.
+    """
+    out: dict[str, str] = {}
+    for m in _NUMBERED_NAME.finditer(question):
+        word, number = m.group(1).lower(), m.group(2)
+        if word in STOPWORDS or _MONTH.fullmatch(m.group(1)) or _YEAR.fullmatch(number):
+            continue
+        out.setdefault(word, number)
+    return out
+
+
+def about_another(text: str, names: dict[str, str], elements: frozenset[str]) -> bool:
+    """Is ``text`` about another instance of what the question names: another numbered name
+    (:func:`names_another`), or other chemical elements and none of the question's ``elements``
+    ("the chromium baseline" for "the copper baseline")?"""
+    if names and names_another(text, names):
+        return True
+    mentioned = elements_in(text) if elements else frozenset()
+    return bool(mentioned) and not mentioned & elements
+
+
+def elements_in(text: str) -> frozenset[str]:
+    """Stemmed names of the chemical elements (and element groups) that ``text`` mentions."""
+    return frozenset(tokenize(" ".join(m.group(0) for m in _ELEMENT.finditer(text))))
+
+
+def names_another(text: str, names: dict[str, str]) -> bool:
+    """Does ``text`` name another instance of one of the question's numbered names ("IGCP 259" when
+    "IGCP 360" was asked) without naming the asked one? Such a sentence is about something else."""
+    for m in _NUMBERED_NAME.finditer(text):
+        word = m.group(1).lower()
+        if (
+            word in names
+            and m.group(2) != names[word]
+            and not re.search(rf"\b{re.escape(m.group(1))}[\s-]+{re.escape(names[word])}\b", text, re.I)
+        ):
+            return True
+    return False
+
+
+def capitalised_terms(text: str, *, skip_opening_word: bool) -> frozenset[str]:
+    """Stemmed tokens of the capitalised words and acronyms of ``text``, also after "Dr." or a full stop.
+
+    With ``skip_opening_word`` the first word is left out unless it is an acronym: a question's first
+    word is capitalised by sentence case, not because it is a name.
+    """
+    words = list(re.finditer(r"\b[A-Z]\w*", text))
+    opening = bool(words) and not text[: words[0].start()].strip()
+    if skip_opening_word and opening and not re.fullmatch(r"[A-Z][A-Z0-9]+", words[0].group(0)):
+        words = words[1:]
+    return frozenset(tokenize(" ".join(m.group(0) for m in words)))
+
+
+def carries_answer_type(
+    kind: str | None, text: str, known: frozenset[str] = frozenset(), people: frozenset[str] = frozenset()
+) -> bool:
+    """Does ``text`` contain a value of the asked kind that the question (``known``) does not already give?
+
+    A count must be a number that is not part of a date; a "when" needs a new year, month or day; a
+    "which day" needs a day and month; a "role" needs a person's name (:func:`person_names`, with the
+    ``people`` of :func:`people_in`). Kinds that cannot be checked this way (None, person, place) pass.
+    """
+    if kind == "day":
+        return bool(_DAY_DATE.search(text))
+    if kind == "year":
+        return any(y not in known for y in _YEAR.findall(text))
+    if kind == "date":
+        return bool(_DAY_DATE.search(text) or _MONTH.search(text)) or any(
+            y not in known for y in _YEAR.findall(text)
+        )
+    if kind == "countries":
+        return any(not set(tokenize(n)) <= known for n in country_names(text))
+    if kind == "places":  # a place's name the question does not already give
+        return any(not set(tokenize(n)) <= known for n in place_names(text))
+    if kind == "role":  # a person's name the question does not already give
+        return any(not set(tokenize(n)) <= known for n in person_names(text, people))
+    if kind == "money":
+        return bool(_MONEY.search(text))
+    if kind == "elements":  # an element the question does not already name
+        return any(not set(tokenize(m.group(0))) <= known for m in _ELEMENT.finditer(text))
+    if kind == "universities":  # "University of X", "X College": a university's name, not any body's
+        names = [
+            m.group(0) for m in _INSTITUTION.finditer(text) if re.search(r"Universit|College", m.group(0))
+        ]
+        return any(not set(tokenize(n)) <= known for n in names)
+    if kind == "bodies":  # an institution's name (an acronym, or "... Survey of ...") not in the question
+        names = [m.group(0) for m in _INSTITUTION.finditer(text)]
+        names += _ACRONYM.findall(text)
+        return any(not set(tokenize(n)) <= known for n in names)
+    if kind in ("count", "measure"):
+        return bool(new_numbers(kind, text, known)[1])
+    return True
+
+
+def new_numbers(kind: str, text: str, known: frozenset[str] = frozenset()) -> tuple[str, list[re.Match[str]]]:
+    """(text searched, number matches in it) that the question does not already give.
+
+    For a count, dates and years are blanked first: "in 2016" counts nothing.
+    """
+    rest = _YEAR.sub(" ", _DAY_DATE.sub(" ", text)) if kind == "count" else text
+    return rest, [m for m in _COUNT.finditer(rest) if m.group(0).lower().rstrip(".,") not in known]
+
+
+def matches_type(kind: str | None, text: str, people: frozenset[str]) -> bool:
+    """Sentence-choice bonus: the sentence holds something of the asked kind (names for who/where)."""
+    if kind in STRICT_KINDS:
+        return carries_answer_type(kind, text, people=people)
+    if kind == "person":
+        return bool(_NAME.search(text) or re.search(r"\b(Dr|Prof|Mr|Ms|Mrs)\b", text))
+    if kind == "place":
+        return bool(_NAME.search(text) or re.search(r"\b[A-Z][a-z]{3,}\b", text[1:]))
+    return False
+
+
+def asked_terms(question: str) -> frozenset[str]:
+    """The question's content words that say what is asked (not names or numbers, not request words).
+
+    In "What training courses does the Karst centre offer?" these are training, course, offer: an answer
+    that mentions only the Karst centre has found the subject but not what was asked about it.
+    """
+    names = capitalised_terms(question, skip_opening_word=True)
+    return frozenset(tokenize(question)) - specific_terms(question) - names - REQUEST_WORDS
+
+
+_FULL_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+){1,2}\b")
+
+
+def person_names(text: str, people: frozenset[str] = frozenset()) -> list[str]:
+    """People's names in ``text``: a title and a name ("Dr Peng"), or a word of a name the passages give
+    in full (``people``, from :func:`people_in`: "Darnley" once "Arthur Darnley" has been seen)."""
+    names = [m.group(0) for m in _TITLE.finditer(text)]
+    for word in _WORD_CASED.findall(text):
+        tokens = set(tokenize(word))
+        if word[0].isupper() and tokens and tokens <= people:
+            names.append(word)
+    return names
+
+
+# Capitalised words of titles, offices and places, never part of a person's name here.
+_NOT_NAME = frozenset(
+    tokenize(
+        "director deputy general chief head board executive secretary president chair scientist minister "
+        "province city county region river basin desert mountains sea ocean lake island valley plateau"
+    )
+)
+
+
+def people_in(passages: Sequence[Passage], vocabulary: frozenset[str] | None = None) -> frozenset[str]:
+    """Stemmed words of the people's full names in the passages: two or three capitalised words that the
+    passages only ever write capitalised and that name no institution, country, month, office or place
+    ("Xie Xuejing", "Shahbaz Khan"; not "Chemical Earth", "Geological Survey", "South Africa").
+
+    With the embedding model's ``vocabulary`` (lower-case whole words), a name also needs a word the
+    vocabulary lacks: "Xuejing", "Darnley" are names, "Sino Mongolian" is not.
+    """
+    texts = [f"{p.document.title}\n{p.chunk.heading}\n{p.chunk.text}" for p in passages]
+    capital: set[str] = set()
+    other: set[str] = set()
+    for text in texts:
+        for w in _WORD_CASED.findall(text):
+            (capital if w[0].isupper() else other).update(tokenize(w))
+    proper = capital - other
+    out: set[str] = set()
+    for text in texts:
+        for m in _FULL_NAME.finditer(text):
+            name = m.group(0)
+            tokens = set(tokenize(name.replace("-", " ")))
+            words = name.replace("-", " ").lower().split()
+            if (
+                tokens
+                and tokens <= proper
+                and not tokens & _NOT_NAME
+                and (vocabulary is None or any(w not in vocabulary for w in words))
+                and not (_INSTITUTION.search(name) or country_names(name) or _MONTH.search(name))
+            ):
+                out |= tokens
+    return frozenset(out)
+
+
+def acronyms_in(passages: Sequence[Passage]) -> frozenset[str]:
+    """Terms the passages write only as acronyms ("ICGG", "RGNR"): names, even when a question types
+    them in lower case ("icgg director"), so they never count as what is asked about."""
+    upper: set[str] = set()
+    other: set[str] = set()
+    for p in passages:
+        for w in _WORD_CASED.findall(f"{p.document.title}\n{p.chunk.heading}\n{p.chunk.text}"):
+            (upper if len(w) > 1 and w.isupper() else other).update(tokenize(w))
+    return frozenset(upper - other)
+
+
+def specific_terms(question: str) -> frozenset[str]:
+    """The question's numbers and proper names (capitalised words not opening the question), stemmed."""
+    raw = [m.group(0) for m in re.finditer(r"\b\w*\d\w*\b", question)]
+    raw += [m.group(1) for m in _CAPITALISED.finditer(question.strip())]
+    return frozenset(tokenize(" ".join(raw)))
+
+
+@cache
+def _vocabulary_of(tokenizer) -> frozenset[str]:
+    return frozenset(w for w in tokenizer.get_vocab() if w.isalpha())
+
+
+def word_vocabulary(embedder: Embedder) -> frozenset[str] | None:
+    """The whole words of the embedding model's tokenizer (None when it exposes none): common words."""
+    tokenizer = getattr(embedder, "tokenizer", None)
+    if tokenizer is None or not hasattr(tokenizer, "get_vocab"):
+        return None
+    return _vocabulary_of(tokenizer)
