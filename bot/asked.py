@@ -20,21 +20,16 @@ from index.embeddings import Embedder
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 
-
 _MONTH = re.compile(
     r"\b(Jan(uary)?|Feb(ruary)?|Mar(ch)?|Apr(il)?|May|June?|July?|Aug(ust)?|Sep(t(ember)?)?|"
     r"Oct(ober)?|Nov(ember)?|Dec(ember)?)\b"
 )
 
-
 _WEEKDAY = re.compile(r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
-
 
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)+\b")
 
-
 _WORD_CASED = re.compile(r"\b[^\W\d_][\w]*")
-
 
 # An institution's name: capitalised words around the noun that names its kind ("China Geological
 # Survey", "University of Cambridge", "National Research Center for Geoanalysis").
@@ -48,12 +43,9 @@ _INSTITUTION = re.compile(
     r"\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*"
 )
 
-
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]+\b")
 
-
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][A-Za-z]+|[A-Z]{2,}\w*)")
-
 
 # Wh-phrases and the kind of value they ask for. "when" and "who" count only where they open a
 # question or a clause: "... when the centre was founded" and "participants who attended" are not asks.
@@ -99,7 +91,6 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("place", re.compile(_CLAUSE + r"where\b")),
 )
 
-
 # "Who is the director of ...", "authors of the 2025 paper": an office or authorship, held by a person.
 _ROLE = (
     r"(?:director|head|president|chair(?:man|woman|person)?|secretary|minister|leader|author|editor|founder|"
@@ -107,20 +98,16 @@ _ROLE = (
     r"instructor|speaker|member)s?"
 )
 
-
 _ROLE_ASK = re.compile(
     r"\bwho\s+(?:is|was|are|were|will\s+be|has\s+been)\s+(?:\w+\s+){0,3}?" + _ROLE + r"\b"
     r"|^(?:who\s+)?(?:the\s+)?(?:names?\s+of\s+the\s+)?" + _ROLE + r"(?:\s+of\b|-general\b)"
     r"|\bnames?\s+of\s+the\s+(?:[\w-]+\s+){0,2}?(?:" + _ROLE + r"|persons?|people)\b"
 )
 
-
 # A price, cost or budget asked for: "how much did it cost", "price per sample", "what is the budget".
 _MONEY_ASK = re.compile(r"\b(?:price|prices|cost|costs|budget|budgets|fees?|salar(?:y|ies)|tuition)\b")
 
-
 _MONEY_IN_COUNT = re.compile(r"\b(?:money|fund(?:s|ing|ed)?|spen[dt]|paid|pay|invest(?:ed|ment)?)\b")
-
 
 _MONEY = re.compile(
     r"(?:[$€£¥]\s?\d|\b\d[\d,.]*\s*(?:million|billion|thousand|m|bn|k)?\s*(?:yuan|RMB|CNY|dollars?|USD|euros?|"
@@ -128,14 +115,12 @@ _MONEY = re.compile(
     re.I,
 )
 
-
 # "What is the copper baseline value", "the median gold content": a quantity, answered with a number.
 _QUANTITY_ASK = re.compile(
     r"\bwhat(?:'s|\s+is|\s+was|\s+are|\s+were)\s+(?:the\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,3}?(?:value|"
     r"concentration|content|level|amount|area|size|length|depth|density|rate|percentage|proportion|total|"
     r"limit|median|mean|average)s?\b|^(?:the\s+)?(?:median|mean|average)\b"
 )
-
 
 # Chemical elements by name, and the usual groups: what "which elements" is answered with.
 _ELEMENT = re.compile(
@@ -151,9 +136,7 @@ _ELEMENT = re.compile(
     re.I,
 )
 
-
 _TITLE = re.compile(r"\b(?:Dr|Prof|Professor|Mr|Mrs|Ms|Madam|Sir|Academician)\.?\s+[A-Z][a-z]+")
-
 
 # Kinds whose value can be recognised reliably in a sentence; abstention requires one of these when it is
 # asked for. A "who" may be answered by a person, a body or a country, so it only steers sentence choice.
@@ -174,7 +157,6 @@ STRICT_KINDS = frozenset(
     }
 )
 
-
 KIND_WORDS = {
     "day": "a day",
     "year": "a year",
@@ -192,7 +174,6 @@ KIND_WORDS = {
     "place": "a place",
 }
 
-
 # Words that phrase a request rather than name what is asked ("can you tell me", "pls list").
 REQUEST_WORDS = frozenset(
     tokenize(
@@ -201,7 +182,6 @@ REQUEST_WORDS = frozenset(
     )
 )
 
-
 _DAY_DATE = re.compile(
     r"\b\d{1,2}(?:st|nd|rd|th)?(?:\s*(?:-|–|to|and)\s*\d{1,2}(?:st|nd|rd|th)?)?\s+"
     + _MONTH.pattern
@@ -209,7 +189,6 @@ _DAY_DATE = re.compile(
     + _MONTH.pattern
     + r"\s+\d{1,2}\b|\b\d{4}-\d{2}-\d{2}\b"
 )
-
 
 _COUNT = re.compile(
     r"\b\d[\d,.]*\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six|"
@@ -244,21 +223,15 @@ def answer_type(question: str) -> str | None:
 
 
 def question_values(question: str) -> frozenset[str]:
-    """Numbers, years, chemical elements, names and the other (stemmed) words of the question: a sentence
-    that only repeats them has not answered anything. Names count typed in lower case too ("which
-    countries apart from laos"): partners often type that way."""
+    """Numbers (also spelled out: "five") and the (stemmed) words of the question, names and chemical
+    elements among them: a sentence that only repeats them has not answered anything. Names count typed in
+    lower case too ("which countries apart from laos"): partners often type that way."""
     numbers = {m.group(0).lower().rstrip(".,") for m in _COUNT.finditer(question)}
-    return (
-        frozenset(numbers)
-        | elements_in(question)
-        | capitalised_terms(question, skip_opening_word=False)
-        | frozenset(tokenize(question))
-    )
+    return frozenset(numbers) | frozenset(tokenize(question))
 
 
 # A numbered name in a question: "IGCP 360", "GSD 1-8", "igcp 259" (not "in 2016", "December 2016").
 _NUMBERED_NAME = re.compile(r"\b([A-Za-z][A-Za-z'’]+)[\s-]+(\d[\d.]*(?:-\d+)?)\b(?!-[A-Za-z])")
-
 
 # A capitalised name after a preposition of place: "held in Beijing", "came to Langfang", "at Vientiane".
 _AT_PLACE = re.compile(
@@ -430,6 +403,22 @@ _NOT_NAME = frozenset(
 )
 
 
+def passage_text(p: Passage) -> str:
+    """What a passage says: its document's title, its heading and its text."""
+    return f"{p.document.title}\n{p.chunk.heading}\n{p.chunk.text}"
+
+
+def written_only(texts: Sequence[str], form) -> frozenset[str]:
+    """Stemmed terms whose words ``texts`` write only in the ``form`` (a test on a word) and never
+    otherwise: only capitalised ("Xuejing") or only in capitals ("ICGG")."""
+    chosen: set[str] = set()
+    other: set[str] = set()
+    for text in texts:
+        for w in _WORD_CASED.findall(text):
+            (chosen if form(w) else other).update(tokenize(w))
+    return frozenset(chosen - other)
+
+
 def people_in(passages: Sequence[Passage], vocabulary: frozenset[str] | None = None) -> frozenset[str]:
     """Stemmed words of the people's full names in the passages: two or three capitalised words that the
     passages only ever write capitalised and that name no institution, country, month, office or place
@@ -438,13 +427,8 @@ def people_in(passages: Sequence[Passage], vocabulary: frozenset[str] | None = N
     With the embedding model's ``vocabulary`` (lower-case whole words), a name also needs a word the
     vocabulary lacks: "Xuejing", "Darnley" are names, "Sino Mongolian" is not.
     """
-    texts = [f"{p.document.title}\n{p.chunk.heading}\n{p.chunk.text}" for p in passages]
-    capital: set[str] = set()
-    other: set[str] = set()
-    for text in texts:
-        for w in _WORD_CASED.findall(text):
-            (capital if w[0].isupper() else other).update(tokenize(w))
-    proper = capital - other
+    texts = [passage_text(p) for p in passages]
+    proper = written_only(texts, lambda w: w[0].isupper())
     out: set[str] = set()
     for text in texts:
         for m in _FULL_NAME.finditer(text):
@@ -465,12 +449,7 @@ def people_in(passages: Sequence[Passage], vocabulary: frozenset[str] | None = N
 def acronyms_in(passages: Sequence[Passage]) -> frozenset[str]:
     """Terms the passages write only as acronyms ("ICGG", "RGNR"): names, even when a question types
     them in lower case ("icgg director"), so they never count as what is asked about."""
-    upper: set[str] = set()
-    other: set[str] = set()
-    for p in passages:
-        for w in _WORD_CASED.findall(f"{p.document.title}\n{p.chunk.heading}\n{p.chunk.text}"):
-            (upper if len(w) > 1 and w.isupper() else other).update(tokenize(w))
-    return frozenset(upper - other)
+    return written_only([passage_text(p) for p in passages], lambda w: len(w) > 1 and w.isupper())
 
 
 def specific_terms(question: str) -> frozenset[str]:

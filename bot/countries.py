@@ -36,16 +36,17 @@ United States; United States of America; USA; US; Uruguay; Uzbekistan; Vanuatu; 
 Vietnam; Viet Nam; Yemen; Zambia; Zimbabwe; Greenland; Hong Kong; Macao; Macau; Puerto Rico
 """
 COUNTRY_NAMES = frozenset(n.strip() for n in _NAMES.replace("\n", " ").split(";") if n.strip())
-# Longest names first, so "South Sudan" is one name rather than "Sudan".
-_ALTERNATIVES = "|".join(re.escape(n) for n in sorted(COUNTRY_NAMES, key=len, reverse=True))
-_COUNTRY = re.compile(r"(?<![\w-])(?:" + _ALTERNATIVES + r")(?![\w-])")
+
+
+def _any_of(names: frozenset[str], flags: int = 0) -> re.Pattern[str]:
+    """One of ``names`` as a whole word; longest first, so "South Sudan" is one name rather than "Sudan"."""
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(r"(?<![\w-])(?:" + alternatives + r")(?![\w-])", flags)
+
+
+_COUNTRY = _any_of(COUNTRY_NAMES)
 # For questions, which partners often type in lower case; "US" is left out ("tell us").
-_COUNTRY_ANY_CASE = re.compile(
-    r"(?<![\w-])(?:"
-    + "|".join(re.escape(n) for n in sorted(COUNTRY_NAMES - {"US"}, key=len, reverse=True))
-    + r")(?![\w-])",
-    re.IGNORECASE,
-)
+_COUNTRY_ANY_CASE = _any_of(COUNTRY_NAMES - {"US"}, re.IGNORECASE)
 
 
 def country_names(text: str, any_case: bool = False) -> list[str]:

@@ -25,6 +25,7 @@ from bot.asked import (
     matches_type,
     new_numbers,
     numbered_names,
+    passage_text,
     people_in,
     question_values,
     specific_terms,
@@ -218,9 +219,7 @@ def gather(
     terms = frozenset(tokenize(question)) - REQUEST_WORDS
     special = specific_terms(question) & terms
     weights = term_weights(question, index)
-    passage_tokens = [
-        frozenset(tokenize(f"{p.document.title} {p.chunk.heading} {p.chunk.text}")) for p in top
-    ]
+    passage_tokens = [frozenset(tokenize(passage_text(p))) for p in top]
     # The document's date counts too: a news item dated 2018 is about 2018 without saying so.
     tokens_of_passage = {
         p.rank: t | frozenset(tokenize(p.document.date or ""))
@@ -233,11 +232,7 @@ def gather(
     off_country = {
         p.rank
         for p in top
-        if asked_countries
-        and not any(
-            mentions_country(f"{p.document.title}\n{p.chunk.heading}\n{p.chunk.text}", c)
-            for c in asked_countries
-        )
+        if asked_countries and not any(mentions_country(passage_text(p), c) for c in asked_countries)
     }
     # Evidence should sit in one place: the best single passage's share of the question, not the union.
     coverage = max((_overlap(terms, t, weights) for t in passage_tokens), default=0.0) if terms else 0.0
