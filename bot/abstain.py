@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.asked import KIND_WORDS, STRICT_KINDS, carries_answer_type, elements_in
-from bot.evidence import Candidate, Evidence, select
+from bot.asked import KIND_WORDS, STRICT_KINDS, elements_in, states_event
+from bot.evidence import Candidate, Evidence, quoted_sentences
 from bot.types import ABSTAIN_TEXT, Answer, Passage
 from icgg.settings import Settings
 from index.store import DocumentRecord
@@ -24,7 +24,7 @@ def weak_evidence(
 ) -> str | None:
     """The reason the evidence is too weak to answer from, or None when it is strong enough.
 
-    ``quoted`` are the sentences the answer would quote (``select`` of the candidates); computed here
+    ``quoted`` are the sentences the answer would quote (:func:`bot.evidence.quoted_sentences`); computed here
     when the caller has not picked them already.
     """
     if not evidence.candidates:
@@ -45,7 +45,7 @@ def weak_evidence(
         return f"names/numbers covered {evidence.specific_coverage:.3f} < {limit}"
     # The last two checks judge what the answer would actually quote, not just what was retrieved.
     if quoted is None:
-        quoted = select(evidence.candidates, settings.answer_max_sentences)
+        quoted = quoted_sentences(evidence, settings.answer_max_sentences)
     asked = asked_coverage(evidence, quoted)
     if asked < settings.abstain_min_asked_coverage:
         return (
@@ -55,11 +55,7 @@ def weak_evidence(
     if (
         settings.abstain_require_answer_type
         and kind in STRICT_KINDS
-        and not any(
-            c.on_question_numbers
-            and carries_answer_type(kind, c.span.text, evidence.known_values, evidence.people)
-            for c in quoted
-        )
+        and not any(evidence.gives_value(c) for c in quoted)
     ):
         where = (
             " (from a passage holding the question's numbers)"
@@ -73,6 +69,12 @@ def weak_evidence(
         and not evidence.asked_elements & set().union(*(elements_in(c.span.text) for c in quoted))
     ):
         return "the question is about a chemical element that none of the quoted sentences names"
+    if (
+        settings.abstain_require_answer_type
+        and evidence.asked_event
+        and not any(states_event(c.span.text, evidence.asked_event) for c in quoted)
+    ):
+        return "the question asks whether a step was taken and none of the quoted sentences states it as done"
     if (
         settings.abstain_require_counted
         and kind == "count"

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from bot.abstain import NO_PASSAGES, NO_VERIFIED_QUOTE, abstention, nearest_documents, weak_evidence
-from bot.evidence import Candidate, gather, select
+from bot.evidence import Candidate, gather, quoted_sentences
 from bot.types import Answer, Citation, Passage
 from icgg.settings import Settings
 from index.embeddings import Embedder
@@ -90,7 +90,7 @@ class ExtractiveAnswerer:
         if not passages:
             return abstention(question, passages, NO_PASSAGES)
         evidence = gather(question, passages, index, self.embedder, self.settings.answer_passages)
-        picked = select(evidence.candidates, self.settings.answer_max_sentences)
+        picked = quoted_sentences(evidence, self.settings.answer_max_sentences)
         if (reason := weak_evidence(evidence, self.settings, picked)) is not None:
             return abstention(question, passages, reason)
         picked = reading_order(picked)

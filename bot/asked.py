@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from functools import cache
 
-from bot.countries import country_names
+from bot.countries import COUNTRY_NAMES, country_names, mentions_country
 from bot.types import Passage
 from index.bm25 import STOPWORDS, tokenize
 from index.embeddings import Embedder
@@ -52,10 +52,23 @@ _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][A-Za-z]+|[A-Z]{2,}\w*)")
 _CLAUSE = r"(?:^|[,;:(\-–]\s*|\b(?:and|or|but|so|also)\s+)"
 
 
-def _which_of(nouns: str) -> re.Pattern[str]:
-    """A "which/what/list/name ... <noun>" ask, up to three words between ("list all 11 countries")."""
-    return re.compile(r"\b(?:which|what|list|name)\s+(?:\w+\s+){0,3}?(?:" + nouns + r")\b")
+# Auxiliaries: after one, the noun is the question's subject, not what it asks for ("what should the lab
+# use" asks for a thing, not a laboratory).
+_AUXILIARY = r"(?:is|was|are|were|do|does|did|can|could|should|shall|will|would|must|may|might|has|have|had)"
 
+
+def _which_of(nouns: str) -> re.Pattern[str]:
+    """A "which/what/list/name ... <noun>" ask, up to three words between ("list all 11 countries"), none
+    of them an auxiliary."""
+    return re.compile(
+        r"\b(?:which|what|list|name)\s+(?:(?!" + _AUXILIARY + r"\b)\w+\s+){0,3}?(?:" + nouns + r")\b"
+    )
+
+
+_BODY_NOUNS = (
+    r"institutions?|institutes?|organi[sz]ations?|agenc(?:y|ies)|laborator(?:y|ies)|labs?|compan(?:y|ies)|"
+    r"ministr(?:y|ies)"
+)
 
 _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # also keyword queries: "exact date of the handover", "date of signing"
@@ -74,19 +87,21 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"have|had|will|would|could|can|should)\b"
         ),
     ),
-    ("count", re.compile(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share|fraction) of\b")),
-    ("measure", re.compile(r"\bhow (?:long|large|big|far|deep|high|wide|old)\b")),
+    # "number of samples collected" in a search-box query too, but not "a number of"
+    ("count", re.compile(r"\bhow (?:many|much)\b|\b(?<!\ba )(?:number|percentage|share|fraction) of\b")),
+    # a map's scale is a ratio ("1:1,000,000")
+    (
+        "measure",
+        re.compile(
+            r"\bhow (?:long|large|big|far|deep|high|wide|old)\b|"
+            + r"\b(?:what|which)\s+(?:\w+\s+){0,2}?scales?\b"
+        ),
+    ),
     ("countries", _which_of(r"countr(?:y|ies)|nations?")),
     ("places", _which_of(r"cit(?:y|ies)|towns?|provinces?|continents?|rivers?|regions?")),
     ("universities", _which_of(r"universit(?:y|ies)|colleges?")),
     ("elements", _which_of(r"elements?|metals?")),
-    (
-        "bodies",
-        _which_of(
-            r"institutions?|institutes?|organi[sz]ations?|agenc(?:y|ies)|laborator(?:y|ies)|labs?|"
-            r"compan(?:y|ies)|ministr(?:y|ies)"
-        ),
-    ),
+    ("bodies", _which_of(_BODY_NOUNS)),
     ("person", re.compile(_CLAUSE + r"(?:who|whom|whose)\b")),
     ("place", re.compile(_CLAUSE + r"where\b")),
 )
@@ -102,6 +117,10 @@ _ROLE_ASK = re.compile(
     r"\bwho\s+(?:is|was|are|were|will\s+be|has\s+been)\s+(?:\w+\s+){0,3}?" + _ROLE + r"\b"
     r"|^(?:who\s+)?(?:the\s+)?(?:names?\s+of\s+the\s+)?" + _ROLE + r"(?:\s+of\b|-general\b)"
     r"|\bnames?\s+of\s+the\s+(?:[\w-]+\s+){0,2}?(?:" + _ROLE + r"|persons?|people)\b"
+    # who led, headed or chaired something, signed on someone's behalf, took or left an office
+    r"|\bwho\s+(?:\w+\s+){0,2}?(?:led|leads|leaded|leading|headed|heads|heading|chaired|chairs|chairing|"
+    r"became|becomes|replaced|replaces|succeeded|succeeds)\b"
+    r"|\bwho\b.*\bon\s+(?:\w+(?:'s|’s)?\s+)?behalf\b"
 )
 
 # A price, cost or budget asked for: "how much did it cost", "price per sample", "what is the budget".
@@ -222,6 +241,119 @@ def answer_type(question: str) -> str | None:
     return kind
 
 
+# Irregular past forms and participles of verbs that questions and documents use in different tenses
+# ("who was leading" / "led by"): the stemmer leaves them apart. Ambiguous forms ("found", "left") are not
+# listed.
+_IRREGULAR = {
+    "led": "lead",
+    "held": "hold",
+    "took taken": "take",
+    "met": "meet",
+    "began begun": "begin",
+    "sent": "send",
+    "gave given": "give",
+    "made": "make",
+    "won": "win",
+    "paid": "pay",
+    "spent": "spend",
+    "wrote written": "write",
+    "chose chosen": "choose",
+    "built": "build",
+    "brought": "bring",
+    "taught": "teach",
+    "bought": "buy",
+    "sold": "sell",
+    "went gone": "go",
+    "came": "come",
+    "became": "become",
+    "saw seen": "see",
+    "told": "tell",
+    "sought": "seek",
+    "grew grown": "grow",
+    "knew known": "know",
+    "drew drawn": "draw",
+    "spoke spoken": "speak",
+    "ran": "run",
+    "rose risen": "rise",
+    "shown": "show",
+    "thought": "think",
+    "undertook undertaken": "undertake",
+}
+_LEMMA = {
+    form: base
+    for forms, (base,) in ((forms, tokenize(base)) for forms, base in _IRREGULAR.items())
+    for form in tokenize(forms)
+}
+
+
+def terms_of(text: str) -> frozenset[str]:
+    """The stemmed words of ``text``, irregular verb forms taken to their base ("led" as "lead"): what
+    question and sentence words are compared by."""
+    return frozenset(_LEMMA.get(t, t) for t in tokenize(text))
+
+
+# Verbs of an outcome or a step taken: "did Nepal sign", "was the map completed", "has the project
+# started". Whether it happened is only answered by a sentence that states that step.
+_EVENT_VERB = (
+    r"(?:(?:sign|complet|finish|finalis|finaliz|conclud|join|approv|ratif|renew|publish|releas|launch|start|"
+    r"begin|fund|pay|award|win|accept|adopt|agre|extend|establish|creat|open|clos|cancel|postpon|appoint|"
+    r"elect|hir|employ|retir|resign|receiv|deliver|hand|submit|send)(?:e|es|ed|ing|s|d|ied|ies|y|ning)?"
+    r"|began|begun|won|paid|sent)"
+)
+# The step a yes/no or "when" question asks about: the verb after "did/was/has ..." ("did Nepal sign",
+# "which year was the sampling finished"), not one in a clause of its own ("decide to create", "the
+# agreement that created").
+_POLAR_EVENT = re.compile(
+    r"(?:^|[,;:?–-]\s*|\band\s+|\b(?:when|(?:which|what)\s+(?:year|date|day|month))\s+)"
+    r"(?:did|does|do|has|have|had|was|were|is|are|will)\s+"
+    r"(?:(?!(?:which|what|who|when|where|how|that|to)\b)[^\s?]+\s+){1,6}?(" + _EVENT_VERB + r")\b"
+)
+
+
+# "Who became director", "who replaced X": taking an office is a step too.
+_WHO_EVENT = re.compile(
+    r"\bwho\s+(?:has\s+|had\s+|was\s+|were\s+|will\s+)?"
+    r"(becomes?|became|replac(?:e|es|ed)|succeed(?:s|ed)?|appointed|elected)\b"
+)
+
+# Verbs that state the same step: "won an award" is also "received an award".
+_EVENT_FAMILIES = (
+    "become replace succeed appoint elect",
+    "complete finish finalise finalize conclude",
+    "start begin launch commence",
+    "pay fund finance sponsor",
+    "win receive award grant earn",
+    "approve ratify adopt endorse",
+)
+
+
+@cache
+def _event_families() -> tuple[frozenset[str], ...]:
+    return tuple(terms_of(words) for words in _EVENT_FAMILIES)
+
+
+def polar_event(question: str) -> frozenset[str]:
+    """Stemmed verbs that would state the step a yes/no question asks about ("did Nepal sign an
+    agreement" gives {"sign"}; "was it completed" gives complete, finish, ...), or nothing. A sentence
+    saying only that Nepal visited and was invited does not answer it."""
+    q = question.lower().strip()
+    m = _POLAR_EVENT.search(q) or _WHO_EVENT.search(q)
+    if not m:
+        return frozenset()
+    verb = terms_of(m.group(1))
+    return verb.union(*(family for family in _event_families() if verb & family))
+
+
+_NOT_DONE = frozenset({"to", "will", "would", "could", "may", "might", "should", "shall", "can", "must"})
+
+
+def states_event(text: str, event: frozenset[str]) -> bool:
+    """Does ``text`` state the step (``polar_event``) as taken, not only as intended: "signed an
+    agreement" does, "agreed to sign a memorandum" or "will sign" does not."""
+    words = re.findall(r"[\w'’-]+", text.lower())
+    return any(terms_of(w) & event and (i == 0 or words[i - 1] not in _NOT_DONE) for i, w in enumerate(words))
+
+
 def question_values(question: str) -> frozenset[str]:
     """Numbers (also spelled out: "five") and the (stemmed) words of the question, names and chemical
     elements among them: a sentence that only repeats them has not answered anything. Names count typed in
@@ -237,6 +369,8 @@ _NUMBERED_NAME = re.compile(r"\b([A-Za-z][A-Za-z'’]+)[\s-]+(\d[\d.]*(?:-\d+)?)
 _AT_PLACE = re.compile(
     r"\b(?:in|at|near|to|from|outside|around)\s+(?:the\s+(?:city|town|province)\s+of\s+)?"
     r"([A-Z][a-z]+(?:[ -][A-Z][a-z]+)*)"
+    # or named by its kind: "Houaphan province", "Hebei Province", "Guilin City"
+    r"|\b([A-Z][a-z]+(?:[ -][A-Z][a-z]+)*)\s+(?:[Pp]rovince|[Cc]ity|[Cc]ounty|[Pp]refecture|[Dd]istrict)\b"
 )
 
 
@@ -245,7 +379,7 @@ def place_names(text: str) -> list[str]:
     Guilin"), not countries ("in Sweden" does not say which city), months, days or institutions."""
     names = []
     for m in _AT_PLACE.finditer(text):
-        name = m.group(1)
+        name = m.group(1) or m.group(2)
         if not (
             _MONTH.match(name) or _WEEKDAY.match(name) or _INSTITUTION.search(name) or country_names(name)
         ):
@@ -309,14 +443,40 @@ def capitalised_terms(text: str, *, skip_opening_word: bool) -> frozenset[str]:
     return frozenset(tokenize(" ".join(m.group(0) for m in words)))
 
 
+# "Which Peruvian institution", "which other chinese organisation": bodies of one country.
+_BODY_OF_COUNTRY = re.compile(r"\b(?:which|what)\s+(?:other\s+)?([a-z]+)\s+(?:" + _BODY_NOUNS + r")\b")
+
+
+def country_of_word(word: str) -> str | None:
+    """The country a word names or is built on ("laos", "Peruvian", "chinese", "Nepalese"), or None."""
+    if names := country_names(word, any_case=True):
+        return names[0]
+    if len(word) >= 5 and re.search(r"(?:an|ese|i|ish)$", word, re.I):
+        for name in sorted(COUNTRY_NAMES):
+            if " " not in name and len(name) >= 4 and name[:4].lower() == word[:4].lower():
+                return name
+    return None
+
+
+def body_country(question: str) -> str | None:
+    """The country whose institutions a "which Peruvian institution" question asks for, or None."""
+    m = _BODY_OF_COUNTRY.search(question.lower())
+    return country_of_word(m.group(1)) if m else None
+
+
 def carries_answer_type(
-    kind: str | None, text: str, known: frozenset[str] = frozenset(), people: frozenset[str] = frozenset()
+    kind: str | None,
+    text: str,
+    known: frozenset[str] = frozenset(),
+    people: frozenset[str] = frozenset(),
+    country: str | None = None,
 ) -> bool:
     """Does ``text`` contain a value of the asked kind that the question (``known``) does not already give?
 
     A count must be a number that is not part of a date; a "when" needs a new year, month or day; a
     "which day" needs a day and month; a "role" needs a person's name (:func:`person_names`, with the
-    ``people`` of :func:`people_in`). Kinds that cannot be checked this way (None, person, place) pass.
+    ``people`` of :func:`people_in`); "bodies" of a ``country`` (:func:`body_country`) need a name that says
+    so. Kinds that cannot be checked this way (None, person, place) pass.
     """
     if kind == "day":
         return bool(_DAY_DATE.search(text))
@@ -342,8 +502,17 @@ def carries_answer_type(
         ]
         return any(not set(tokenize(n)) <= known for n in names)
     if kind == "bodies":  # an institution's name (an acronym, or "... Survey of ...") not in the question
-        names = [m.group(0) for m in _INSTITUTION.finditer(text)]
-        names += _ACRONYM.findall(text)
+        bodies = list(_INSTITUTION.finditer(text))
+        names = [m.group(0) for m in bodies]
+        if country:  # of that country: "Geological Survey of Iran", "Peru's Mining Institute", "the
+            # Peruvian Mining Institute"; an acronym alone does not say whose it is
+            names = [
+                m.group(0)
+                for m in bodies
+                if mentions_country(text[max(0, m.start() - 20) : m.end()], country)
+            ]
+        else:
+            names += _ACRONYM.findall(text)
         return any(not set(tokenize(n)) <= known for n in names)
     if kind in ("count", "measure"):
         return bool(new_numbers(kind, text, known)[1])
@@ -377,10 +546,11 @@ def asked_terms(question: str) -> frozenset[str]:
     that mentions only the Karst centre has found the subject but not what was asked about it.
     """
     names = capitalised_terms(question, skip_opening_word=True)
-    return frozenset(tokenize(question)) - specific_terms(question) - names - REQUEST_WORDS
+    return terms_of(question) - specific_terms(question) - names - REQUEST_WORDS
 
 
-_FULL_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+){1,2}\b")
+# A run of capitalised words ("Deputy Director Gan Xingping"); a full name is two or three of them.
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+\b")
 
 
 def person_names(text: str, people: frozenset[str] = frozenset()) -> list[str]:
@@ -431,10 +601,18 @@ def people_in(passages: Sequence[Passage], vocabulary: frozenset[str] | None = N
     proper = written_only(texts, lambda w: w[0].isupper())
     out: set[str] = set()
     for text in texts:
-        for m in _FULL_NAME.finditer(text):
-            name = m.group(0)
-            tokens = set(tokenize(name.replace("-", " ")))
-            words = name.replace("-", " ").lower().split()
+        bodies = [b.span() for b in _INSTITUTION.finditer(text)]
+        for m in _CAPITALISED_RUN.finditer(text):
+            if any(start < m.end() and m.start() < end for start, end in bodies):
+                continue  # part of a body's name: "Centre on Global-Scale Geochemistry"
+            words = m.group(0).replace("-", " ").split()
+            while words and set(tokenize(words[0])) <= _NOT_NAME:
+                words = words[1:]  # an office before the name: "Deputy Director Gan Xingping"
+            if not 2 <= len(words) <= 3:
+                continue
+            name = " ".join(words)
+            tokens = set(tokenize(name))
+            words = name.lower().split()
             if (
                 tokens
                 and tokens <= proper

@@ -17,18 +17,24 @@ import numpy as np
 
 from bot.asked import (
     REQUEST_WORDS,
+    STRICT_KINDS,
     about_another,
     acronyms_in,
     answer_type,
     asked_terms,
+    body_country,
+    carries_answer_type,
     elements_in,
     matches_type,
     new_numbers,
     numbered_names,
     passage_text,
     people_in,
+    polar_event,
     question_values,
     specific_terms,
+    states_event,
+    terms_of,
     word_vocabulary,
 )
 from bot.counting import CountedMatcher, words_after_numbers
@@ -107,6 +113,16 @@ class Evidence:
     people: frozenset[str] = frozenset()  # people_in() the top passages
     # chemical elements the question is about (not when other elements are what it asks for)
     asked_elements: frozenset[str] = frozenset()
+    # the step a yes/no question asks about ("did Nepal sign ...": {"sign"}), polar_event() of the question
+    asked_event: frozenset[str] = frozenset()
+    # the country whose institutions are asked for ("which Peruvian institution"), body_country()
+    body_country: str | None = None
+
+    def gives_value(self, c: Candidate) -> bool:
+        """Does the candidate give a value of the asked kind, from a passage on the question's numbers?"""
+        return c.on_question_numbers and carries_answer_type(
+            self.asked_kind, c.span.text, self.known_values, self.people, self.body_country
+        )
 
 
 class SentenceVectorCache:
@@ -216,10 +232,10 @@ def gather(
             s = trim_markup(s)
             if is_quotable(s.text):
                 spans.append(s)
-    terms = frozenset(tokenize(question)) - REQUEST_WORDS
+    terms = terms_of(question) - REQUEST_WORDS
     special = specific_terms(question) & terms
     weights = term_weights(question, index)
-    passage_tokens = [frozenset(tokenize(passage_text(p))) for p in top]
+    passage_tokens = [terms_of(passage_text(p)) for p in top]
     # The document's date counts too: a news item dated 2018 is about 2018 without saying so.
     tokens_of_passage = {
         p.rank: t | frozenset(tokenize(p.document.date or ""))
@@ -247,7 +263,7 @@ def gather(
     if len(spans) > MAX_CANDIDATES:  # keep embedding cost bounded: cheap pre-ranking by overlap and rank
         spans = sorted(
             spans,
-            key=lambda s: -(_overlap(terms, frozenset(tokenize(s.text)), weights) - 0.05 * s.passage_rank),
+            key=lambda s: -(_overlap(terms, terms_of(s.text), weights) - 0.05 * s.passage_rank),
         )[:MAX_CANDIDATES]
     qv, sv = _SENTENCE_VECTORS.embed(embedder, question, [s.text for s in spans], index)
     cosines = sv @ qv if len(spans) else np.zeros(0, dtype=np.float32)
@@ -268,7 +284,7 @@ def gather(
     people = people_in(top, word_vocabulary(embedder)) if kind == "role" else frozenset()
     candidates = []
     for s, c, v in zip(spans, cosines, sv, strict=True):
-        tokens = frozenset(tokenize(s.text))
+        tokens = terms_of(s.text)
         lexical = _overlap(terms, tokens, weights) if terms else 0.0
         spec = _overlap(special, tokens, {}) if special else 0.0
         score = (
@@ -314,6 +330,8 @@ def gather(
         known_values=known,
         people=people,
         asked_elements=asked_elements,
+        asked_event=polar_event(question),
+        body_country=body_country(question) if kind == "bodies" else None,
     )
 
 
@@ -376,4 +394,42 @@ def select(
             continue
         picked.append(c)
         covered |= c.tokens
+    return picked
+
+
+def quoted_sentences(evidence: Evidence, max_sentences: int) -> list[Candidate]:
+    """The sentences an answer quotes: :func:`select`'s pick, completed when it names the subject but not
+    what was asked.
+
+    If the question asks for a kind of value (``STRICT_KINDS``) that no picked sentence gives, or whether
+    a step was taken (``Evidence.asked_event``) that no picked sentence states, the best sentence of a
+    picked passage that supplies what is missing *and* holds an asked-about word the pick lacks is added
+    (replacing the last when the pick is full): "The team was led by Gan Xingping" after "A mission took
+    place from 13 to 22 October" for "who was leading the mission". A sentence naming some other person
+    ("received by Dr Hao") does not qualify, so the answer still cannot rest on it.
+    """
+    picked = select(evidence.candidates, max_sentences)
+    kind = evidence.asked_kind
+    typed = kind in STRICT_KINDS
+    if not picked or not (typed or evidence.asked_event):
+        return picked
+
+    def event_stated(c: Candidate) -> bool:
+        return states_event(c.span.text, evidence.asked_event)
+
+    type_ok = not typed or any(evidence.gives_value(c) for c in picked)
+    event_ok = not evidence.asked_event or any(event_stated(c) for c in picked)
+    if type_ok and event_ok:
+        return picked
+    missing = (evidence.asked_terms | evidence.asked_event) - frozenset().union(*(c.tokens for c in picked))
+    passages = {c.span.passage_rank for c in picked}
+    for c in evidence.candidates:  # best first
+        if (
+            c.span.passage_rank in passages
+            and c.tokens & missing
+            and (type_ok or evidence.gives_value(c))
+            and (event_ok or event_stated(c))
+            and c not in picked
+        ):
+            return [*picked[: max_sentences - 1], c]
     return picked

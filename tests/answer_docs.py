@@ -48,6 +48,15 @@ NEWS = {
         "Fourteen geologists from Laos completed a three-week course on stream sediment sampling and "
         "sample preparation in Vientiane. The course ended with a field excursion along the Mekong.",
     ),
+    "2017-03-20-cambodia-mission.md": (
+        "Mapping mission to Cambodia",
+        "2017-03-20",
+        "cooperation",
+        "A low-density mapping mission to Cambodia took place from 3 to 12 March 2017. "
+        "The team was led by Deputy Director Zhou Hengyu, and it was received in Phnom Penh by staff "
+        "of Cambodia's General Department of Mineral Resources. After the discussions, both sides agreed to "
+        "sign a memorandum of understanding on sampling.",
+    ),
 }
 
 PDF_TITLE = "Annual Survey Report"

@@ -220,7 +220,9 @@ def test_blind_set_has_the_agreed_size_and_mix(path):
     assert all(kinds[kind] >= 3 for kind in ("paraphrase", "multi-fact", "date", "number", "name"))
 
 
-@pytest.mark.parametrize("path", [BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, BLIND8, BLIND9], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, BLIND8, BLIND9], ids=lambda p: p.name
+)
 def test_later_blind_sets_spread_over_news_and_reports(path):
     """Blind sets 3 to 9 were written to draw on at least 18 documents, news and reports alike."""
     cited = {d for q in SETS[path] for d in q["gold_docs"]}
