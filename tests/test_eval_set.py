@@ -1,4 +1,4 @@
-"""The evaluation question sets in ``tests/eval/``: ``qa.jsonl``, ``qa_holdout.jsonl``, nine blind sets.
+"""The evaluation question sets in ``tests/eval/``: ``qa.jsonl``, ``qa_holdout.jsonl``, eleven blind sets.
 
 Checks the schema, the mix of question kinds, and - most importantly - that the gold is right:
 every expected fact literally occurs in one of the documents named as its source, so a retrieval or
@@ -32,6 +32,8 @@ BLIND6 = EVAL / "qa_blind6.jsonl"
 BLIND7 = EVAL / "qa_blind7.jsonl"
 BLIND8 = EVAL / "qa_blind8.jsonl"
 BLIND9 = EVAL / "qa_blind9.jsonl"
+BLIND10 = EVAL / "qa_blind10.jsonl"
+BLIND11 = EVAL / "qa_blind11.jsonl"
 
 KINDS = {"paraphrase", "multi-fact", "date", "number", "name", "unanswerable", "followup"}
 FIELDS = {"id", "question", "answerable", "gold_docs", "key_facts", "kind", "history"}
@@ -47,6 +49,8 @@ ID_PATTERN = {
     BLIND7: re.compile(r"^k\d{3}$"),
     BLIND8: re.compile(r"^m\d{3}$"),
     BLIND9: re.compile(r"^n\d{3}$"),
+    BLIND10: re.compile(r"^p\d{3}$"),
+    BLIND11: re.compile(r"^r\d{3}$"),
 }
 GOLD_PATH = re.compile(r"^(news/\d{4}-\d{2}-\d{2}-[a-z0-9-]+\.md|pdf/[a-z0-9-]+\.pdf)$")
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
@@ -70,6 +74,8 @@ SETS = {
     BLIND7: _load(BLIND7),
     BLIND8: _load(BLIND8),
     BLIND9: _load(BLIND9),
+    BLIND10: _load(BLIND10),
+    BLIND11: _load(BLIND11),
 }
 ALL = [(path.name, q) for path, questions in SETS.items() for q in questions]
 ANSWERABLE = [(name, q) for name, q in ALL if q["answerable"]]
@@ -207,6 +213,8 @@ BLIND_SIZES = {
     BLIND7: (60, 30),
     BLIND8: (60, 30),
     BLIND9: (60, 30),
+    BLIND10: (60, 30),
+    BLIND11: (60, 30),
 }
 
 
@@ -221,10 +229,10 @@ def test_blind_set_has_the_agreed_size_and_mix(path):
 
 
 @pytest.mark.parametrize(
-    "path", [BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, BLIND8, BLIND9], ids=lambda p: p.name
+    "path", [BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, BLIND8, BLIND9, BLIND10, BLIND11], ids=lambda p: p.name
 )
 def test_later_blind_sets_spread_over_news_and_reports(path):
-    """Blind sets 3 to 9 were written to draw on at least 18 documents, news and reports alike."""
+    """Blind sets 3 to 11 were written to draw on at least 18 documents, news and reports alike."""
     cited = {d for q in SETS[path] for d in q["gold_docs"]}
     assert len(cited) >= 18
     assert any(d.startswith("news/") for d in cited) and any(d.startswith("pdf/") for d in cited)
