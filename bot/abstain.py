@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.asked import KIND_WORDS, STRICT_KINDS, elements_in, states_event
+from bot.asked import KIND_WORDS, STRICT_KINDS, elements_in, years_in
 from bot.evidence import Candidate, Evidence, quoted_sentences
 from bot.types import ABSTAIN_TEXT, Answer, Passage
 from icgg.settings import Settings
@@ -72,9 +72,15 @@ def weak_evidence(
     if (
         settings.abstain_require_answer_type
         and evidence.asked_event
-        and not any(states_event(c.span.text, evidence.asked_event) for c in quoted)
+        and not any(evidence.states_step(c) for c in quoted)
     ):
         return "the question asks whether a step was taken and none of the quoted sentences states it as done"
+    if (
+        settings.abstain_require_answer_type
+        and evidence.asked_years
+        and all((years := years_in(c.span.text)) and not years & evidence.asked_years for c in quoted)
+    ):
+        return "the question is about a year that none of the quoted sentences gives; they date other years"
     if (
         settings.abstain_require_counted
         and kind == "count"

@@ -304,9 +304,12 @@ _EVENT_VERB = (
 # "which year was the sampling finished"), not one in a clause of its own ("decide to create", "the
 # agreement that created").
 _POLAR_EVENT = re.compile(
-    r"(?:^|[,;:?–-]\s*|\band\s+|\b(?:when|(?:which|what)\s+(?:year|date|day|month))\s+)"
+    r"(?:^|[,;:?–-]\s*|\b(?:and|or)\s+|\b(?:when|(?:which|what)\s+(?:year|date|day|month))\s+)"
     r"(?:did|does|do|has|have|had|was|were|is|are|will)\s+"
     r"(?:(?!(?:which|what|who|when|where|how|that|to)\b)[^\s?]+\s+){1,6}?(" + _EVENT_VERB + r")\b"
+    # "when will the maps be finished" typed as "when the maps will be finished"
+    r"|\bwhen\s+(?:(?!(?:which|what|who|where|how|that|to)\b)[^\s?]+\s+){1,6}?"
+    r"(?:will|would|was|were|is|are|has|have|had)\s+(?:be\s+|been\s+)?(" + _EVENT_VERB + r")\b"
 )
 
 
@@ -340,7 +343,7 @@ def polar_event(question: str) -> frozenset[str]:
     m = _POLAR_EVENT.search(q) or _WHO_EVENT.search(q)
     if not m:
         return frozenset()
-    verb = terms_of(m.group(1))
+    verb = terms_of(next(g for g in m.groups() if g))
     return verb.union(*(family for family in _event_families() if verb & family))
 
 
@@ -352,6 +355,11 @@ def states_event(text: str, event: frozenset[str]) -> bool:
     agreement" does, "agreed to sign a memorandum" or "will sign" does not."""
     words = re.findall(r"[\w'’-]+", text.lower())
     return any(terms_of(w) & event and (i == 0 or words[i - 1] not in _NOT_DONE) for i, w in enumerate(words))
+
+
+def years_in(text: str) -> frozenset[str]:
+    """The years ``text`` names ("2019")."""
+    return frozenset(_YEAR.findall(text))
 
 
 def question_values(question: str) -> frozenset[str]:

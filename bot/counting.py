@@ -16,19 +16,38 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from bot.countries import country_names, listed_countries
 from bot.vectors import word_vectors
 from index.bm25 import STOPWORDS, tokenize
 from index.embeddings import Embedder
 
 # "how many [of the] <counted words>" / "what number of <counted words>"
 _HOW_MANY = re.compile(
-    r"\b(?:how many|what number of)\s+(?:of\s+(?:the|these|those|them|its|their)\s+)?([^?.,;:!()]*)", re.I
+    r"\b(?:how many|(?<!\ba )number of)\s+(?:of\s+(?:the|these|those|them|its|their)\s+)?([^?.,;:!()]*)", re.I
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
 COUNTED_WORDS = 3  # words after "how many" that may name the counted thing ("sampling points")
 WORDS_AFTER_NUMBER = 3  # words of the noun phrase after a number that may name what it counts
 _JOINING = frozenset({"and", "or"})  # "22 Chinese and Lao staff": one noun phrase
 WORD_SIMILARITY = 0.6  # single-word cosine above which two words name the same thing ("labs", "laboratories")
+# "27 participants from 11 countries": a count over several countries, not of those from one of them.
+_FROM_COUNTRIES = re.compile(
+    r"^[^.;:!?]{0,60}?\bfrom\s+(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|many|"
+    r"different|various)\s+countries\b",
+    re.I,
+)
+_FROM = re.compile(r"^[^.;:!?]{0,60}?\bfrom\s+([^.;:!?]*)")
+
+
+def _over_countries(tail: str) -> bool:
+    """Is the count whose noun phrase starts ``tail`` one over several countries: "from 11 countries",
+    "from Argentina, Cambodia and Ethiopia"?"""
+    if _FROM_COUNTRIES.match(tail):
+        return True
+    m = _FROM.match(tail)
+    return bool(m) and len(set(listed_countries(m.group(1)))) >= 2
+
+
 # "How many people": answered by a count of any kind of people ("a five-member delegation", "64 trainees").
 _PEOPLE = frozenset(tokenize("people persons person individuals"))
 _KINDS_OF_PEOPLE = frozenset(
@@ -41,7 +60,8 @@ _KINDS_OF_PEOPLE = frozenset(
 
 
 def counted_words(question: str) -> tuple[str, ...]:
-    """The words after "how many" up to the first stop word, names skipped: what the question counts.
+    """The words after "how many" (or "number of") up to the first stop word, names skipped: what the
+    question counts.
 
     Empty when the question has no "how many" or it is followed by no content word ("how many of them
     are ..."): then nothing can be checked.
@@ -92,6 +112,16 @@ class CountedMatcher:
         self.words = counted_words(question)
         self.stems = frozenset(t for w in self.words for t in tokenize(w))
         self._embedder = embedder
+        # "how many trainees came from Ethiopia": a count of one country's share
+        self.per_country = bool(country_names(question, any_case=True))
+
+    def own_numbers(self, text: str, numbers: Sequence[re.Match[str]]) -> list[re.Match[str]]:
+        """The numbers of ``text`` that may count what is asked: for a question about one country's share,
+        not a total over several countries ("18 trainees from seven countries" for "how many from
+        Ethiopia")."""
+        if not self.per_country:
+            return list(numbers)
+        return [m for m in numbers if not _over_countries(text[m.end() :])]
 
     @property
     def active(self) -> bool:

@@ -61,3 +61,20 @@ def mentions_country(text: str, name: str) -> bool:
     return bool(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.I)) or bool(
         re.search(rf"\b{re.escape(stem[0].upper() + stem[1:].lower())}[a-z]*\b", text)
     )
+
+
+_LIST_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
+
+
+def listed_countries(text: str) -> list[str]:
+    """The countries listed at the very start of ``text`` ("Argentina, Cambodia and Ethiopia visited"
+    gives all three; "Nepal, led by ..." gives one)."""
+    found: list[str] = []
+    rest = text
+    while m := _COUNTRY.match(rest):
+        found.append(m.group(0))
+        sep = _LIST_SEPARATOR.match(rest, m.end())
+        if not sep:
+            break
+        rest = rest[sep.end() :]
+    return found

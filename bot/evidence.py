@@ -36,6 +36,7 @@ from bot.asked import (
     states_event,
     terms_of,
     word_vocabulary,
+    years_in,
 )
 from bot.counting import CountedMatcher, words_after_numbers
 from bot.countries import country_names, mentions_country
@@ -115,8 +116,15 @@ class Evidence:
     asked_elements: frozenset[str] = frozenset()
     # the step a yes/no question asks about ("did Nepal sign ...": {"sign"}), polar_event() of the question
     asked_event: frozenset[str] = frozenset()
+    asked_years: frozenset[str] = frozenset()  # years_in() the question
     # the country whose institutions are asked for ("which Peruvian institution"), body_country()
     body_country: str | None = None
+
+    def states_step(self, c: Candidate) -> bool:
+        """Does the candidate state the asked step as done (``states_event``), about what was asked: with
+        another asked-about word besides the verb ("signed" alone may be about another agreement)?"""
+        about = self.asked_terms - self.asked_event
+        return states_event(c.span.text, self.asked_event) and (not about or bool(c.tokens & about))
 
     def gives_value(self, c: Candidate) -> bool:
         """Does the candidate give a value of the asked kind, from a passage on the question's numbers?"""
@@ -331,6 +339,7 @@ def gather(
         people=people,
         asked_elements=asked_elements,
         asked_event=polar_event(question),
+        asked_years=years_in(question),
         body_country=body_country(question) if kind == "bodies" else None,
     )
 
@@ -352,6 +361,7 @@ def _judge_counted(
     for i in ranked:
         c = candidates[i]
         text, numbers = new_numbers("count", c.span.text, known)
+        numbers = matcher.own_numbers(text, numbers)
         counts = False
         if numbers and checked < COUNTED_CHECKED:
             checked += 1
@@ -414,11 +424,8 @@ def quoted_sentences(evidence: Evidence, max_sentences: int) -> list[Candidate]:
     if not picked or not (typed or evidence.asked_event):
         return picked
 
-    def event_stated(c: Candidate) -> bool:
-        return states_event(c.span.text, evidence.asked_event)
-
     type_ok = not typed or any(evidence.gives_value(c) for c in picked)
-    event_ok = not evidence.asked_event or any(event_stated(c) for c in picked)
+    event_ok = not evidence.asked_event or any(evidence.states_step(c) for c in picked)
     if type_ok and event_ok:
         return picked
     missing = (evidence.asked_terms | evidence.asked_event) - frozenset().union(*(c.tokens for c in picked))
@@ -428,7 +435,7 @@ def quoted_sentences(evidence: Evidence, max_sentences: int) -> list[Candidate]:
             c.span.passage_rank in passages
             and c.tokens & missing
             and (type_ok or evidence.gives_value(c))
-            and (event_ok or event_stated(c))
+            and (event_ok or evidence.states_step(c))
             and c not in picked
         ):
             return [*picked[: max_sentences - 1], c]

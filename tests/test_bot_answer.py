@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -601,3 +602,36 @@ def test_which_institution_of_a_country_is_answered_only_by_one_of_that_country(
     assert _reason(assistant, "Which Cambodian institution received the team?") is None
     reason = _reason(assistant, "Which Vietnamese institution received the team?")
     assert reason is not None and "names of institutions" in reason, reason
+
+
+def test_the_step_asked_about_in_other_shapes():
+    assert polar_event("when nigeria maps will be finished, or are they already completed?") >= {"finish"}
+    assert polar_event("is the report out, or has it been published?") >= terms_of("published")
+
+
+def test_a_stated_step_must_be_about_what_was_asked(assistant):
+    question = "Did the Cambodia mission sign the memorandum of understanding?"
+    passages = assistant.search(question, k=5)
+    evidence = gather(question, passages, assistant.index, assistant.embedder, 5)
+    other = next(c for c in evidence.candidates if "took place" in c.span.text)
+    intention = next(c for c in evidence.candidates if "agreed to sign" in c.span.text)
+    assert not evidence.states_step(other) and not evidence.states_step(intention)
+
+    def saying(text):
+        return replace(intention, span=replace(intention.span, text=text), tokens=terms_of(text))
+
+    assert evidence.states_step(saying("Both sides signed the memorandum."))
+    unrelated = saying("The other agreement was signed.")
+    assert not evidence.states_step(unrelated)  # "signed", but nothing of what was asked
+
+
+def test_sentences_that_all_date_other_years_do_not_answer_about_a_year(assistant):
+    assert _reason(assistant, "Where did the Cambodia mapping mission of 2017 go?") is None
+    reason = _reason(assistant, "Where did the Cambodia mapping mission of 2019 go?")
+    assert reason is not None and "other years" in reason, reason
+    assert (
+        _reason(
+            assistant, "Where did the Cambodia mapping mission of 2019 go?", abstain_require_answer_type=False
+        )
+        is None
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.asked import acronyms_in, new_numbers
 from bot.counting import CountedMatcher, counted_words, words_after_numbers
+from bot.countries import listed_countries
 from index.bm25 import tokenize
 from tests.answer_docs import passage_of
 
@@ -80,3 +81,46 @@ def test_how_many_people_is_answered_by_a_count_of_any_kind_of_people(embedder):
     assert people.matches(words_after_numbers(text, numbers))
     assert people.matches(["trainees"])
     assert not people.matches(["countries"])
+
+
+def test_number_of_in_a_search_box_query_names_what_is_counted():
+    assert counted_words("number of uranium deposits discovered by the project") == (
+        "uranium",
+        "deposits",
+        "discovered",
+    )
+    assert counted_words("a number of partners joined") == ()
+
+
+def test_a_total_over_several_countries_does_not_count_one_countrys_share(embedder):
+    question = "How many trainees came from Ethiopia?"
+    matcher = CountedMatcher(question, embedder)
+    for sentence in (
+        "In 2019, 18 trainees from Argentina, Cambodia, Sudan and Ethiopia visited IGGE.",
+        "The workshop had 27 participants from 11 countries, among them Ethiopia.",
+    ):
+        text, numbers = new_numbers("count", sentence, frozenset())
+        kept = [m.group(0) for m in matcher.own_numbers(text, numbers)]
+        assert "18" not in kept and "27" not in kept, sentence  # ("11" counts countries: left to the matcher)
+    text, numbers = new_numbers("count", "Six trainees from Ethiopia took part.", frozenset())
+    assert [m.group(0) for m in matcher.own_numbers(text, numbers)] == ["Six"]
+    # a delegation from one country, described at length, is still that country's count
+    text, numbers = new_numbers(
+        "count", "A five-member delegation from Nepal, led by the head of Nepal's survey."
+    )
+    assert [
+        m.group(0) for m in CountedMatcher("How many came from Nepal?", embedder).own_numbers(text, numbers)
+    ]
+    # without a country in the question every number may count
+    text, numbers = new_numbers("count", "27 participants from 11 countries attended.")
+    assert len(CountedMatcher("How many participants attended?", embedder).own_numbers(text, numbers)) == 2
+
+
+def test_countries_listed_at_the_start_of_a_text():
+    assert listed_countries("Argentina, Cambodia and Ethiopia visited") == [
+        "Argentina",
+        "Cambodia",
+        "Ethiopia",
+    ]
+    assert listed_countries("Nepal, led by the head of Nepal's survey") == ["Nepal"]
+    assert listed_countries("the Laos team") == []
