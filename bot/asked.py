@@ -52,16 +52,20 @@ _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][A-Za-z]+|[A-Z]{2,}\w*)")
 _CLAUSE = r"(?:^|[,;:(\-–]\s*|\b(?:and|or|but|so|also)\s+)"
 
 
-# Auxiliaries: after one, the noun is the question's subject, not what it asks for ("what should the lab
-# use" asks for a thing, not a laboratory).
-_AUXILIARY = r"(?:is|was|are|were|do|does|did|can|could|should|shall|will|would|must|may|might|has|have|had)"
+# Words after which the noun is not what the question asks for: auxiliaries ("what should the lab use"
+# asks for a thing; the lab is its subject) and prepositions other than "of" ("what happens with the lab").
+_NOT_BEFORE_ASKED = (
+    r"is|was|are|were|do|does|did|can|could|should|shall|will|would|must|may|might|has|have|had|"
+    r"with|in|at|for|to|from|by|on|about|after|before"
+)
 
 
 def _which_of(nouns: str) -> re.Pattern[str]:
-    """A "which/what/list/name ... <noun>" ask, up to three words between ("list all 11 countries"), none
-    of them an auxiliary."""
+    """A "which/what/list/name ... <noun>" ask, up to five words between ("list of the 11 partner
+    countries"), none of them an auxiliary or a preposition other than "of"."""
     return re.compile(
-        r"\b(?:which|what|list|name)\s+(?:(?!" + _AUXILIARY + r"\b)\w+\s+){0,3}?(?:" + nouns + r")\b"
+        r"\b(?:which|what|list|name)\s+(?:(?!(?:" + _NOT_BEFORE_ASKED + r")\b)\w+\s+){0,5}?"
+        r"(?:" + nouns + r")\b"
     )
 
 
@@ -120,7 +124,7 @@ _ROLE_ASK = re.compile(
     # who led, headed or chaired something, signed on someone's behalf, took or left an office
     r"|\bwho\s+(?:\w+\s+){0,2}?(?:led|leads|leaded|leading|headed|heads|heading|chaired|chairs|chairing|"
     r"became|becomes|replaced|replaces|succeeded|succeeds)\b"
-    r"|\bwho\b.*\bon\s+(?:\w+(?:'s|’s)?\s+)?behalf\b"
+    r"|\bwho\b.*\bon\s+(?:\w+(?:'s|’s)?\s+)?behalf\b|\bwho\s+signed\b.*\bfor\s+(?:the\s+)?(?:\w+\s+){0,5}side\b"
 )
 
 # A price, cost or budget asked for: "how much did it cost", "price per sample", "what is the budget".
@@ -269,6 +273,7 @@ _IRREGULAR = {
     "saw seen": "see",
     "told": "tell",
     "sought": "seek",
+    "left": "leave",
     "grew grown": "grow",
     "knew known": "know",
     "drew drawn": "draw",
@@ -297,19 +302,31 @@ def terms_of(text: str) -> frozenset[str]:
 _EVENT_VERB = (
     r"(?:(?:sign|complet|finish|finalis|finaliz|conclud|join|approv|ratif|renew|publish|releas|launch|start|"
     r"begin|fund|pay|award|win|accept|adopt|agre|extend|establish|creat|open|clos|cancel|postpon|appoint|"
-    r"elect|hir|employ|retir|resign|receiv|deliver|hand|submit|send)(?:e|es|ed|ing|s|d|ied|ies|y|ning)?"
-    r"|began|begun|won|paid|sent)"
+    r"elect|hir|employ|retir|resign|receiv|deliver|hand|submit|send|leav)(?:e|es|ed|ing|s|d|ied|ies|y|ning)?"
+    r"|began|begun|won|paid|sent|left)"
 )
 # The step a yes/no or "when" question asks about: the verb after "did/was/has ..." ("did Nepal sign",
 # "which year was the sampling finished"), not one in a clause of its own ("decide to create", "the
 # agreement that created").
+_WORD_NOT_CLAUSE = r"(?:(?!(?:which|what|who|when|where|how|that|to)\b)[^\s?]+\s+)"
+# the verb itself not after a preposition: "in Abuja for starting the project" is why he was there
+_NOT_AFTER_PREPOSITION = r"(?<!\bfor )(?<!\bto )(?<!\bof )(?<!\bafter )(?<!\bbefore )(?<!\bby )"
 _POLAR_EVENT = re.compile(
-    r"(?:^|[,;:?–-]\s*|\b(?:and|or)\s+|\b(?:when|(?:which|what)\s+(?:year|date|day|month))\s+)"
+    r"(?:^|[,;:?–-]\s*|\b(?:and|or|why)\s+|\b(?:when|(?:which|what)\s+(?:year|date|day|month))\s+)"
     r"(?:did|does|do|has|have|had|was|were|is|are|will)\s+"
-    r"(?:(?!(?:which|what|who|when|where|how|that|to)\b)[^\s?]+\s+){1,6}?(" + _EVENT_VERB + r")\b"
-    # "when will the maps be finished" typed as "when the maps will be finished"
-    r"|\bwhen\s+(?:(?!(?:which|what|who|where|how|that|to)\b)[^\s?]+\s+){1,6}?"
-    r"(?:will|would|was|were|is|are|has|have|had)\s+(?:be\s+|been\s+)?(" + _EVENT_VERB + r")\b"
+    + _WORD_NOT_CLAUSE
+    + r"{1,10}?"
+    + _NOT_AFTER_PREPOSITION
+    + r"("
+    + _EVENT_VERB
+    + r")\b"
+    # "when will the maps be finished" typed as "when the maps will be finished", "on what date the MOU
+    # was finally signed"
+    + r"|\b(?:when|(?:which|what)\s+(?:year|date|day|month))\s+"
+    + _WORD_NOT_CLAUSE
+    + r"{1,10}?(?:will|would|was|were|is|are|has|have|had)\s+(?:be\s+|been\s+)?(?:\w+ly\s+)?("
+    + _EVENT_VERB
+    + r")\b"
 )
 
 
@@ -322,6 +339,7 @@ _WHO_EVENT = re.compile(
 # Verbs that state the same step: "won an award" is also "received an award".
 _EVENT_FAMILIES = (
     "become replace succeed appoint elect",
+    "leave resign retire",
     "complete finish finalise finalize conclude",
     "start begin launch commence",
     "pay fund finance sponsor",

@@ -635,3 +635,20 @@ def test_sentences_that_all_date_other_years_do_not_answer_about_a_year(assistan
         )
         is None
     )
+
+
+def test_more_shapes_of_asking_about_a_step():
+    assert polar_event("on what date the MOU with the IAMG was finally signed") == {"sign"}
+    assert polar_event("When was the sampling of the Nigeria low-density mapping project finished?") >= {
+        "finish"
+    }
+    assert polar_event("why did he leave the post of director?") >= terms_of("left resigned")
+    # "for starting" says why he was there; what is asked is when he was there
+    assert polar_event("when was yao wensheng in abuja for starting the project") == frozenset()
+
+
+def test_a_noun_after_a_preposition_is_not_what_is_asked():
+    assert answer_type("what is the point of renumbering, what happens with the lab drift then?") is None
+    assert answer_type("list of the 11 bilateral partner countries please") == "countries"
+    assert answer_type("which of the countries took part?") == "countries"
+    assert answer_type("who signed the agreement for the cambodian side?") == "role"
