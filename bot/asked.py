@@ -69,6 +69,13 @@ def _which_of(nouns: str) -> re.Pattern[str]:
     )
 
 
+# "Who is the director of ...", "authors of the 2025 paper": an office or authorship, held by a person.
+_ROLE = (
+    r"(?:director|head|president|chair(?:man|woman|person)?|secretary|minister|leader|author|editor|founder|"
+    r"coordinator|manager|chief|deputy|official|representative|signator(?:y|ie)|lecturer|teacher|trainer|"
+    r"instructor|speaker|member)s?"
+)
+
 _BODY_NOUNS = (
     r"institutions?|institutes?|organi[sz]ations?|agenc(?:y|ies)|laborator(?:y|ies)|labs?|compan(?:y|ies)|"
     r"ministr(?:y|ies)"
@@ -105,16 +112,14 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("places", _which_of(r"cit(?:y|ies)|towns?|provinces?|continents?|rivers?|regions?")),
     ("universities", _which_of(r"universit(?:y|ies)|colleges?")),
     ("elements", _which_of(r"elements?|metals?")),
+    # ("which journal editor" asks for a person)
+    (
+        "journal",
+        _which_of(r"(?:journals?|magazines?|newspapers?|periodicals?)(?![\s-]+(?:\w+\s+)?" + _ROLE + r"\b)"),
+    ),
     ("bodies", _which_of(_BODY_NOUNS)),
     ("person", re.compile(_CLAUSE + r"(?:who|whom|whose)\b")),
     ("place", re.compile(_CLAUSE + r"where\b")),
-)
-
-# "Who is the director of ...", "authors of the 2025 paper": an office or authorship, held by a person.
-_ROLE = (
-    r"(?:director|head|president|chair(?:man|woman|person)?|secretary|minister|leader|author|editor|founder|"
-    r"coordinator|manager|chief|deputy|official|representative|signator(?:y|ie)|lecturer|teacher|trainer|"
-    r"instructor|speaker|member)s?"
 )
 
 _ROLE_ASK = re.compile(
@@ -177,6 +182,7 @@ STRICT_KINDS = frozenset(
         "elements",
         "bodies",
         "role",
+        "journal",
     }
 )
 
@@ -194,6 +200,7 @@ KIND_WORDS = {
     "bodies": "names of institutions",
     "person": "a person",
     "role": "a person's name",
+    "journal": "a journal's title",
     "place": "a place",
 }
 
@@ -490,6 +497,24 @@ def body_country(question: str) -> str | None:
     return country_of_word(m.group(1)) if m else None
 
 
+# A journal's title: "Journal of Geochemical Exploration", "Earth Science Frontiers", "Applied Geochemistry".
+_JOURNAL = re.compile(
+    r"\b(?:Journal|Annals|Bulletin|Proceedings|Transactions|Acta)\s+(?:of\s+(?:the\s+)?)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*"
+    r"|\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+(?:Journal|Frontiers|Letters|Reviews?|Bulletin|Geochemistry|Geology|"
+    r"Sciences?|Research|Exploration)\b"
+)
+
+
+def journal_titles(text: str) -> list[str]:
+    """Titles of journals in ``text``, not names of bodies ("Centre on Global-Scale Geochemistry")."""
+    bodies = [m.span() for m in _INSTITUTION.finditer(text)]
+    return [
+        m.group(0)
+        for m in _JOURNAL.finditer(text)
+        if not any(start < m.end() and m.start() < end for start, end in bodies)
+    ]
+
+
 def carries_answer_type(
     kind: str | None,
     text: str,
@@ -516,8 +541,10 @@ def carries_answer_type(
         return any(not set(tokenize(n)) <= known for n in country_names(text))
     if kind == "places":  # a place's name the question does not already give
         return any(not set(tokenize(n)) <= known for n in place_names(text))
-    if kind == "role":  # a person's name the question does not already give
-        return any(not set(tokenize(n)) <= known for n in person_names(text, people))
+    if kind == "role":  # a person the question does not already name (no word of the name given)
+        return any(not set(tokenize(n)) & known for n in person_names(text, people))
+    if kind == "journal":
+        return any(not set(tokenize(n)) <= known for n in journal_titles(text))
     if kind == "money":
         return bool(_MONEY.search(text))
     if kind == "elements":  # an element the question does not already name
@@ -583,10 +610,18 @@ def person_names(text: str, people: frozenset[str] = frozenset()) -> list[str]:
     """People's names in ``text``: a title and a name ("Dr Peng"), or a word of a name the passages give
     in full (``people``, from :func:`people_in`: "Darnley" once "Arthur Darnley" has been seen)."""
     names = [m.group(0) for m in _TITLE.finditer(text)]
-    for word in _WORD_CASED.findall(text):
+    run: list[str] = []  # adjacent words of one name: "Soma Nath Sapkota" is one person
+    for m in re.finditer(r"[^\W\d_][\w]*|[^\w\s-]+", text):
+        word = m.group(0)
         tokens = set(tokenize(word))
         if word[0].isupper() and tokens and tokens <= people:
-            names.append(word)
+            run.append(word)
+            continue
+        if run:
+            names.append(" ".join(run))
+            run = []
+    if run:
+        names.append(" ".join(run))
     return names
 
 

@@ -446,7 +446,7 @@ def test_who_holds_an_office_needs_a_persons_name():
     assert answer_type("What is the name of the official who signed for Laos?") == "role"
     assert answer_type("What is the name of the project?") is None
     people = frozenset(tokenize("Xie Xuejing Arthur Darnley"))
-    assert person_names("The map was compiled under Xie Xuejing.", people) == ["Xie", "Xuejing"]
+    assert person_names("The map was compiled under Xie Xuejing.", people) == ["Xie Xuejing"]
     assert person_names("Darnley led the project.", people) == ["Darnley"]
     assert person_names("Dr Peng presented the programme.") == ["Dr Peng"]
     assert person_names("The Chemical Earth programme of the China Geological Survey.", people) == []
@@ -652,3 +652,26 @@ def test_a_noun_after_a_preposition_is_not_what_is_asked():
     assert answer_type("list of the 11 bilateral partner countries please") == "countries"
     assert answer_type("which of the countries took part?") == "countries"
     assert answer_type("who signed the agreement for the cambodian side?") == "role"
+
+
+def test_which_journal_needs_a_journals_title():
+    assert answer_type("which journal published the 2025 study on gold?") == "journal"
+    assert answer_type("Which journal editor taught at the workshop?") is None  # an editor is a person
+    assert answer_type("name of the journal chief editor who lectured") == "role"
+    known = question_values("which journal published the 2025 study on gold?")
+    assert carries_answer_type("journal", "It appeared in the Journal of Geochemical Exploration.", known)
+    assert carries_answer_type("journal", "It appeared in Earth Science Frontiers in 2012.", known)
+    assert not carries_answer_type("journal", "A study published in early 2025 reports the results.", known)
+    # the name of a body is not a journal
+    assert not carries_answer_type(
+        "journal", "It comes from the International Centre on Global-Scale Geochemistry.", known
+    )
+
+
+def test_a_person_the_question_names_is_not_a_new_name():
+    people = frozenset(tokenize("Soma Nath Sapkota Hao Guojie"))
+    text = "A delegation led by Soma Nath Sapkota visited."
+    assert person_names(text, people) == ["Soma Nath Sapkota"]
+    known = question_values("besides sapkota, what were the names of the other members of the delegation?")
+    assert not carries_answer_type("role", text, known, people)
+    assert carries_answer_type("role", text + " It met Hao Guojie.", known, people)

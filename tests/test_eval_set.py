@@ -1,4 +1,4 @@
-"""The evaluation question sets in ``tests/eval/``: ``qa.jsonl``, ``qa_holdout.jsonl``, eleven blind sets.
+"""The evaluation question sets in ``tests/eval/``: ``qa.jsonl``, ``qa_holdout.jsonl``, thirteen blind sets.
 
 Checks the schema, the mix of question kinds, and - most importantly - that the gold is right:
 every expected fact literally occurs in one of the documents named as its source, so a retrieval or
@@ -34,6 +34,8 @@ BLIND8 = EVAL / "qa_blind8.jsonl"
 BLIND9 = EVAL / "qa_blind9.jsonl"
 BLIND10 = EVAL / "qa_blind10.jsonl"
 BLIND11 = EVAL / "qa_blind11.jsonl"
+BLIND12 = EVAL / "qa_blind12.jsonl"
+BLIND13 = EVAL / "qa_blind13.jsonl"
 
 KINDS = {"paraphrase", "multi-fact", "date", "number", "name", "unanswerable", "followup"}
 FIELDS = {"id", "question", "answerable", "gold_docs", "key_facts", "kind", "history"}
@@ -51,6 +53,8 @@ ID_PATTERN = {
     BLIND9: re.compile(r"^n\d{3}$"),
     BLIND10: re.compile(r"^p\d{3}$"),
     BLIND11: re.compile(r"^r\d{3}$"),
+    BLIND12: re.compile(r"^s\d{3}$"),
+    BLIND13: re.compile(r"^t\d{3}$"),
 }
 GOLD_PATH = re.compile(r"^(news/\d{4}-\d{2}-\d{2}-[a-z0-9-]+\.md|pdf/[a-z0-9-]+\.pdf)$")
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
@@ -76,6 +80,8 @@ SETS = {
     BLIND9: _load(BLIND9),
     BLIND10: _load(BLIND10),
     BLIND11: _load(BLIND11),
+    BLIND12: _load(BLIND12),
+    BLIND13: _load(BLIND13),
 }
 ALL = [(path.name, q) for path, questions in SETS.items() for q in questions]
 ANSWERABLE = [(name, q) for name, q in ALL if q["answerable"]]
@@ -215,6 +221,8 @@ BLIND_SIZES = {
     BLIND9: (60, 30),
     BLIND10: (60, 30),
     BLIND11: (60, 30),
+    BLIND12: (60, 30),
+    BLIND13: (60, 30),
 }
 
 
@@ -229,10 +237,12 @@ def test_blind_set_has_the_agreed_size_and_mix(path):
 
 
 @pytest.mark.parametrize(
-    "path", [BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, BLIND8, BLIND9, BLIND10, BLIND11], ids=lambda p: p.name
+    "path",
+    [BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, BLIND8, BLIND9, BLIND10, BLIND11, BLIND12, BLIND13],
+    ids=lambda p: p.name,
 )
 def test_later_blind_sets_spread_over_news_and_reports(path):
-    """Blind sets 3 to 11 were written to draw on at least 18 documents, news and reports alike."""
+    """Blind sets 3 to 13 were written to draw on at least 18 documents, news and reports alike."""
     cited = {d for q in SETS[path] for d in q["gold_docs"]}
     assert len(cited) >= 18
     assert any(d.startswith("news/") for d in cited) and any(d.startswith("pdf/") for d in cited)
