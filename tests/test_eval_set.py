@@ -23,38 +23,30 @@ CORPUS = ROOT / "corpus"
 EVAL = ROOT / "tests" / "eval"
 MAIN = EVAL / "qa.jsonl"
 HOLDOUT = EVAL / "qa_holdout.jsonl"
-BLIND = EVAL / "qa_blind.jsonl"
-BLIND2 = EVAL / "qa_blind2.jsonl"
-BLIND3 = EVAL / "qa_blind3.jsonl"
-BLIND4 = EVAL / "qa_blind4.jsonl"
-BLIND5 = EVAL / "qa_blind5.jsonl"
-BLIND6 = EVAL / "qa_blind6.jsonl"
-BLIND7 = EVAL / "qa_blind7.jsonl"
-BLIND8 = EVAL / "qa_blind8.jsonl"
-BLIND9 = EVAL / "qa_blind9.jsonl"
-BLIND10 = EVAL / "qa_blind10.jsonl"
-BLIND11 = EVAL / "qa_blind11.jsonl"
-BLIND12 = EVAL / "qa_blind12.jsonl"
-BLIND13 = EVAL / "qa_blind13.jsonl"
+# Blind sets, in the order they were written: file, id letter, (questions, of which unanswerable).
+BLIND_SETS = {
+    "qa_blind.jsonl": ("b", 44, 22),
+    "qa_blind2.jsonl": ("c", 44, 22),
+    "qa_blind3.jsonl": ("d", 60, 30),
+    "qa_blind4.jsonl": ("e", 60, 30),
+    "qa_blind5.jsonl": ("f", 60, 30),
+    "qa_blind6.jsonl": ("g", 60, 30),
+    "qa_blind7.jsonl": ("k", 60, 30),
+    "qa_blind8.jsonl": ("m", 60, 30),
+    "qa_blind9.jsonl": ("n", 60, 30),
+    "qa_blind10.jsonl": ("p", 60, 30),
+    "qa_blind11.jsonl": ("r", 60, 30),
+    "qa_blind12.jsonl": ("s", 60, 30),
+    "qa_blind13.jsonl": ("t", 60, 30),
+}
+BLINDS = [EVAL / name for name in BLIND_SETS]
 
 KINDS = {"paraphrase", "multi-fact", "date", "number", "name", "unanswerable", "followup"}
 FIELDS = {"id", "question", "answerable", "gold_docs", "key_facts", "kind", "history"}
 ID_PATTERN = {
     MAIN: re.compile(r"^q\d{3}$"),
     HOLDOUT: re.compile(r"^h\d{3}$"),
-    BLIND: re.compile(r"^b\d{3}$"),
-    BLIND2: re.compile(r"^c\d{3}$"),
-    BLIND3: re.compile(r"^d\d{3}$"),
-    BLIND4: re.compile(r"^e\d{3}$"),
-    BLIND5: re.compile(r"^f\d{3}$"),
-    BLIND6: re.compile(r"^g\d{3}$"),
-    BLIND7: re.compile(r"^k\d{3}$"),
-    BLIND8: re.compile(r"^m\d{3}$"),
-    BLIND9: re.compile(r"^n\d{3}$"),
-    BLIND10: re.compile(r"^p\d{3}$"),
-    BLIND11: re.compile(r"^r\d{3}$"),
-    BLIND12: re.compile(r"^s\d{3}$"),
-    BLIND13: re.compile(r"^t\d{3}$"),
+    **{EVAL / name: re.compile(rf"^{letter}\d{{3}}$") for name, (letter, _, _) in BLIND_SETS.items()},
 }
 GOLD_PATH = re.compile(r"^(news/\d{4}-\d{2}-\d{2}-[a-z0-9-]+\.md|pdf/[a-z0-9-]+\.pdf)$")
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
@@ -66,23 +58,7 @@ def _load(path: Path) -> list[dict]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-SETS = {
-    MAIN: _load(MAIN),
-    HOLDOUT: _load(HOLDOUT),
-    BLIND: _load(BLIND),
-    BLIND2: _load(BLIND2),
-    BLIND3: _load(BLIND3),
-    BLIND4: _load(BLIND4),
-    BLIND5: _load(BLIND5),
-    BLIND6: _load(BLIND6),
-    BLIND7: _load(BLIND7),
-    BLIND8: _load(BLIND8),
-    BLIND9: _load(BLIND9),
-    BLIND10: _load(BLIND10),
-    BLIND11: _load(BLIND11),
-    BLIND12: _load(BLIND12),
-    BLIND13: _load(BLIND13),
-}
+SETS = {path: _load(path) for path in [MAIN, HOLDOUT, *BLINDS]}
 ALL = [(path.name, q) for path, questions in SETS.items() for q in questions]
 ANSWERABLE = [(name, q) for name, q in ALL if q["answerable"]]
 
@@ -209,21 +185,7 @@ def test_holdout_set_has_the_agreed_size_and_mix():
 
 
 # Agreed size of each blind set: (questions, of which unanswerable).
-BLIND_SIZES = {
-    BLIND: (44, 22),
-    BLIND2: (44, 22),
-    BLIND3: (60, 30),
-    BLIND4: (60, 30),
-    BLIND5: (60, 30),
-    BLIND6: (60, 30),
-    BLIND7: (60, 30),
-    BLIND8: (60, 30),
-    BLIND9: (60, 30),
-    BLIND10: (60, 30),
-    BLIND11: (60, 30),
-    BLIND12: (60, 30),
-    BLIND13: (60, 30),
-}
+BLIND_SIZES = {EVAL / name: (total, unanswerable) for name, (_, total, unanswerable) in BLIND_SETS.items()}
 
 
 @pytest.mark.parametrize("path", list(BLIND_SIZES), ids=lambda p: p.name)
@@ -238,7 +200,7 @@ def test_blind_set_has_the_agreed_size_and_mix(path):
 
 @pytest.mark.parametrize(
     "path",
-    [BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, BLIND8, BLIND9, BLIND10, BLIND11, BLIND12, BLIND13],
+    BLINDS[2:],
     ids=lambda p: p.name,
 )
 def test_later_blind_sets_spread_over_news_and_reports(path):
