@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.asked import KIND_WORDS, STRICT_KINDS, elements_in, years_in
+from bot.asked import KIND_WORDS, STRICT_KINDS, elements_in, gives_cause, years_in
 from bot.evidence import Candidate, Evidence, quoted_sentences
 from bot.types import ABSTAIN_TEXT, Answer, Passage
 from icgg.settings import Settings
@@ -81,6 +81,12 @@ def weak_evidence(
         and all((years := years_in(c.span.text)) and not years & evidence.asked_years for c in quoted)
     ):
         return "the question is about a year that none of the quoted sentences gives; they date other years"
+    if (
+        settings.abstain_require_answer_type
+        and evidence.asked_cause
+        and not any(gives_cause(c.span.text) for c in quoted)
+    ):
+        return "the question asks why something happened and none of the quoted sentences gives a cause"
     if (
         settings.abstain_require_counted
         and kind == "count"

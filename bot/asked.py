@@ -382,6 +382,28 @@ def states_event(text: str, event: frozenset[str]) -> bool:
     return any(terms_of(w) & event and (i == 0 or words[i - 1] not in _NOT_DONE) for i, w in enumerate(words))
 
 
+# "Why did X happen?": a question about the cause of a past event, answered only by a sentence that gives a
+# cause. (Why a method is used - "why are samples dried at low temperature" - is explained in many ways and
+# is not checked.)
+_WHY_EVENT = re.compile(r"(?:^|[,;:?–-]\s*|\b(?:and|or|but)\s+)why\s+(?:did|was|were|had)\b")
+_CAUSE = re.compile(
+    r"\b(?:because|since|as a result|due to|owing to|thanks to|so that|so as to|in order to|therefore|thus|"
+    r"hence|reasons?|aim(?:s|ed)?|purpose|intended|allow(?:s|ed)?|enabl\w*|ensur\w*|request(?:s|ed)?|"
+    r"invit\w*|following|after|prompted|led to|caused?)\b",
+    re.I,
+)
+
+
+def asks_cause(question: str) -> bool:
+    """Does the question ask why a past event happened ("why did they organise a workshop for Peru")?"""
+    return bool(_WHY_EVENT.search(question.lower().strip()))
+
+
+def gives_cause(text: str) -> bool:
+    """Does ``text`` state a cause or purpose ("because", "so that", "at the request of", "following")?"""
+    return bool(_CAUSE.search(text))
+
+
 def years_in(text: str) -> frozenset[str]:
     """The years ``text`` names ("2019")."""
     return frozenset(_YEAR.findall(text))

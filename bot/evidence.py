@@ -22,6 +22,7 @@ from bot.asked import (
     acronyms_in,
     answer_type,
     asked_terms,
+    asks_cause,
     body_country,
     carries_answer_type,
     elements_in,
@@ -117,6 +118,7 @@ class Evidence:
     # the step a yes/no question asks about ("did Nepal sign ...": {"sign"}), polar_event() of the question
     asked_event: frozenset[str] = frozenset()
     asked_years: frozenset[str] = frozenset()  # years_in() the question
+    asked_cause: bool = False  # asks_cause(): "why did X happen"
     # the country whose institutions are asked for ("which Peruvian institution"), body_country()
     body_country: str | None = None
 
@@ -340,6 +342,7 @@ def gather(
         asked_elements=asked_elements,
         asked_event=polar_event(question),
         asked_years=years_in(question),
+        asked_cause=asks_cause(question),
         body_country=body_country(question) if kind == "bodies" else None,
     )
 

@@ -13,9 +13,11 @@ from bot.asked import (
     about_another,
     answer_type,
     asked_terms,
+    asks_cause,
     body_country,
     carries_answer_type,
     elements_in,
+    gives_cause,
     names_another,
     numbered_names,
     people_in,
@@ -675,3 +677,26 @@ def test_a_person_the_question_names_is_not_a_new_name():
     known = question_values("besides sapkota, what were the names of the other members of the delegation?")
     assert not carries_answer_type("role", text, known, people)
     assert carries_answer_type("role", text + " It met Hao Guojie.", known, people)
+
+
+def test_why_a_past_event_happened_needs_a_cause():
+    assert asks_cause("Why was a separate workshop organised only for Peru in 2017?")
+    assert asks_cause("it was held online - why did they do that?")
+    assert not asks_cause("Why are samples dried at a low temperature?")  # a method's rationale: not checked
+    assert not asks_cause("When did the workshop for Peru take place?")
+    assert gives_cause("It was organised at the request of the Peruvian survey.")
+    assert gives_cause("Samples are dried at low temperature so that mercury is not lost.")
+    assert not gives_cause("The second was a workshop organised specifically for Peru, held in August.")
+
+
+def test_a_why_question_about_an_event_is_not_answered_without_a_cause(assistant):
+    reason = _reason(assistant, "Why did the Cambodia mapping mission take place in March 2017?")
+    assert reason is not None and "gives a cause" in reason, reason
+    assert (
+        _reason(
+            assistant,
+            "Why did the Cambodia mapping mission take place in March 2017?",
+            abstain_require_answer_type=False,
+        )
+        is None
+    )
