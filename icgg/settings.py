@@ -135,7 +135,8 @@ class Settings(BaseSettings):
         "country/place/institution/university/element names or an office-holder's name and the sentences "
         "that would be quoted hold none that the question does not already give; also when it asks "
         "whether (or when) a step was taken (signed, completed, became director) and no quoted sentence "
-        "states it as done, or names a year and every quoted sentence dates itself to other years.",
+        "states it as done, asks why a past event happened and no quoted sentence gives a cause, or names a "
+        "year and every quoted sentence dates itself to other years.",
     )
     abstain_require_counted: bool = Field(
         True,
