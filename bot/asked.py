@@ -128,7 +128,8 @@ _ROLE_ASK = re.compile(
     r"|\bnames?\s+of\s+the\s+(?:[\w-]+\s+){0,2}?(?:" + _ROLE + r"|persons?|people)\b"
     # who led, headed or chaired something, signed on someone's behalf, took or left an office
     r"|\bwho\s+(?:\w+\s+){0,2}?(?:led|leads|leaded|leading|headed|heads|heading|chaired|chairs|chairing|"
-    r"became|becomes|replaced|replaces|succeeded|succeeds)\b"
+    r"became|becomes|replaced|replaces|succeeded|succeeds|presented|presents|lectured|lectures|spoke|speaks|"
+    r"taught|teaches|gave\s+(?:[\w'’]+\s+){0,2}?(?:presentation|talk|lecture|speech|address|report))\b"
     r"|\bwho\b.*\bon\s+(?:\w+(?:'s|’s)?\s+)?behalf\b|\bwho\s+signed\b.*\bfor\s+(?:the\s+)?(?:\w+\s+){0,5}side\b"
 )
 
@@ -345,6 +346,7 @@ _WHO_EVENT = re.compile(
 
 # Verbs that state the same step: "won an award" is also "received an award".
 _EVENT_FAMILIES = (
+    "sign conclude",
     "become replace succeed appoint elect",
     "leave resign retire",
     "complete finish finalise finalize conclude",
@@ -466,6 +468,21 @@ def about_another(text: str, names: dict[str, str], elements: frozenset[str]) ->
     return bool(mentioned) and not mentioned & elements
 
 
+# "lead" in a question is mostly the verb; it is the element before what is measured of it.
+_LEAD_ELEMENT = re.compile(
+    r"\blead\s+(?:concentrations?|contents?|levels?|values?|pollution|contamination|poisoning|isotopes?|"
+    r"anomal\w*|baselines?|data|maps?)\b",
+    re.I,
+)
+
+
+def question_elements(question: str) -> frozenset[str]:
+    """The chemical elements a question is about (:func:`elements_in`), "lead" only as the element ("lead
+    concentrations", not "who will lead the team")."""
+    found = elements_in(question)
+    return found if _LEAD_ELEMENT.search(question) else found - {"lead"}
+
+
 def elements_in(text: str) -> frozenset[str]:
     """Stemmed names of the chemical elements (and element groups) that ``text`` mentions."""
     return frozenset(tokenize(" ".join(m.group(0) for m in _ELEMENT.finditer(text))))
@@ -499,7 +516,9 @@ def capitalised_terms(text: str, *, skip_opening_word: bool) -> frozenset[str]:
 
 
 # "Which Peruvian institution", "which other chinese organisation": bodies of one country.
-_BODY_OF_COUNTRY = re.compile(r"\b(?:which|what)\s+(?:other\s+)?([a-z]+)\s+(?:" + _BODY_NOUNS + r")\b")
+_BODY_OF_COUNTRY = re.compile(
+    r"\b(?:which|what|name\s+of\s+the)\s+(?:other\s+)?([a-z]+)\s+(?:[a-z]+\s+)?(?:" + _BODY_NOUNS + r")\b"
+)
 
 
 def country_of_word(word: str) -> str | None:

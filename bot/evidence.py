@@ -25,13 +25,13 @@ from bot.asked import (
     asks_cause,
     body_country,
     carries_answer_type,
-    elements_in,
     matches_type,
     new_numbers,
     numbered_names,
     passage_text,
     people_in,
     polar_event,
+    question_elements,
     question_values,
     specific_terms,
     states_event,
@@ -289,8 +289,7 @@ def gather(
     named = numbered_names(question)
     # "the copper baseline" is not given by a sentence on the chromium baseline (unless other elements
     # are what is asked for)
-    # ("lead" is left out: in a question it is mostly the verb)
-    asked_elements = elements_in(question) - {"lead"} if kind != "elements" else frozenset()
+    asked_elements = question_elements(question) if kind != "elements" else frozenset()
     people = people_in(top, word_vocabulary(embedder)) if kind == "role" else frozenset()
     candidates = []
     for s, c, v in zip(spans, cosines, sv, strict=True):

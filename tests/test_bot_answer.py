@@ -24,6 +24,7 @@ from bot.asked import (
     person_names,
     place_names,
     polar_event,
+    question_elements,
     question_values,
     specific_terms,
     states_event,
@@ -547,15 +548,15 @@ def test_irregular_verb_forms_are_compared_by_their_base():
 
 
 def test_the_step_a_yes_no_or_when_question_asks_about():
-    assert polar_event("did nepal sign an agreement after the visit?") == {"sign"}
-    assert polar_event("After the 2017 visit, did Brazil sign an agreement?") == {"sign"}
+    assert polar_event("did nepal sign an agreement after the visit?") >= {"sign"}
+    assert polar_event("After the 2017 visit, did Brazil sign an agreement?") >= {"sign"}
     assert polar_event("was the 1:1,000,000 map of turkey finally completed?") >= terms_of("finished")
     assert polar_event("Did the programme win a national award?") >= terms_of("received award")
     assert polar_event("In which year was the mapping of Cambodia finished?") >= terms_of("completed")
     assert polar_event("who became director after Peng?") >= terms_of("appointed")
     # not a step: a wh-question on something else, an intention inside the question, a relative clause
     assert polar_event("Who signed the agreement?") == frozenset()
-    assert polar_event("When was the agreement signed?") == {"sign"}
+    assert polar_event("When was the agreement signed?") >= {"sign"}
     assert polar_event("When did the member states decide to create the centre?") == frozenset()
     assert polar_event("On what day did they put signatures on the agreement that created it?") == frozenset()
     assert polar_event("Is the agreement still valid?") == frozenset()
@@ -640,7 +641,7 @@ def test_sentences_that_all_date_other_years_do_not_answer_about_a_year(assistan
 
 
 def test_more_shapes_of_asking_about_a_step():
-    assert polar_event("on what date the MOU with the IAMG was finally signed") == {"sign"}
+    assert polar_event("on what date the MOU with the IAMG was finally signed") >= {"sign"}
     assert polar_event("When was the sampling of the Nigeria low-density mapping project finished?") >= {
         "finish"
     }
@@ -700,3 +701,24 @@ def test_a_why_question_about_an_event_is_not_answered_without_a_cause(assistant
         )
         is None
     )
+
+
+def test_giving_a_talk_is_done_by_a_person():
+    assert answer_type("who gave ICGG's presentation at the 2023 committee meeting?") == "role"
+    assert answer_type("Who lectured at the 2018 workshop?") == "role"
+    assert answer_type("Who funded the courses?") == "person"  # a body may answer that
+
+
+def test_the_country_of_a_body_is_read_in_more_shapes():
+    assert body_country("What is the name of the Iranian geological organisation that hosted them?") == "Iran"
+    assert body_country("which peruvian mining institute took part?") == "Peru"
+
+
+def test_lead_is_the_element_only_before_what_is_measured_of_it():
+    assert "lead" in question_elements("What lead concentrations does the atlas report for topsoils?")
+    assert "lead" not in question_elements("Who will lead the copper survey?")
+    assert question_elements("Who will lead the copper survey?") == elements_in("copper")
+
+
+def test_concluding_an_agreement_is_signing_it():
+    assert polar_event("what date was the memorandum concluded?") >= {"sign"}
