@@ -1,4 +1,4 @@
-"""The evaluation question sets in ``tests/eval/``: ``qa.jsonl``, ``qa_holdout.jsonl``, thirteen blind sets.
+"""The evaluation question sets in ``tests/eval/``: ``qa.jsonl``, ``qa_holdout.jsonl``, fifteen blind sets.
 
 Checks the schema, the mix of question kinds, and - most importantly - that the gold is right:
 every expected fact literally occurs in one of the documents named as its source, so a retrieval or
@@ -38,6 +38,8 @@ BLIND_SETS = {
     "qa_blind11.jsonl": ("r", 60, 30),
     "qa_blind12.jsonl": ("s", 60, 30),
     "qa_blind13.jsonl": ("t", 60, 30),
+    "qa_blind14.jsonl": ("u", 60, 30),
+    "qa_blind15.jsonl": ("v", 60, 30),
 }
 BLINDS = [EVAL / name for name in BLIND_SETS]
 
@@ -204,7 +206,7 @@ def test_blind_set_has_the_agreed_size_and_mix(path):
     ids=lambda p: p.name,
 )
 def test_later_blind_sets_spread_over_news_and_reports(path):
-    """Blind sets 3 to 13 were written to draw on at least 18 documents, news and reports alike."""
+    """Blind sets 3 to 15 were written to draw on at least 18 documents, news and reports alike."""
     cited = {d for q in SETS[path] for d in q["gold_docs"]}
     assert len(cited) >= 18
     assert any(d.startswith("news/") for d in cited) and any(d.startswith("pdf/") for d in cited)
