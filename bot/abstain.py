@@ -43,7 +43,7 @@ def weak_evidence(
     if evidence.specific_coverage < settings.abstain_min_specific_coverage:
         limit = settings.abstain_min_specific_coverage
         return f"names/numbers covered {evidence.specific_coverage:.3f} < {limit}"
-    # The last two checks judge what the answer would actually quote, not just what was retrieved.
+    # The remaining checks judge what the answer would actually quote, not just what was retrieved.
     if quoted is None:
         quoted = quoted_sentences(evidence, settings.answer_max_sentences)
     asked = asked_coverage(evidence, quoted)
@@ -51,48 +51,41 @@ def weak_evidence(
         return (
             f"asked-about words in the quoted sentences {asked:.3f} < {settings.abstain_min_asked_coverage}"
         )
-    kind = evidence.asked_kind
+    if settings.abstain_require_answer_type and (reason := unanswered_ask(evidence, quoted)):
+        return reason
     if (
-        settings.abstain_require_answer_type
-        and kind in STRICT_KINDS
-        and not any(evidence.gives_value(c) for c in quoted)
+        settings.abstain_require_counted
+        and evidence.asked_kind == "count"
+        and not any(c.on_question_numbers and c.counts_asked for c in quoted)
     ):
+        return "the quoted sentences hold numbers, but none counts what the question asks about"
+    return None
+
+
+def unanswered_ask(evidence: Evidence, quoted: Sequence[Candidate]) -> str | None:
+    """Why the quoted sentences do not give what the question asks for (``abstain_require_answer_type``):
+    a value of the asked kind, the element it is about, the step it asks after as done, a sentence of the
+    asked year, a cause for "why did"; None when they do."""
+    kind = evidence.asked_kind
+    if kind in STRICT_KINDS and not any(evidence.gives_value(c) for c in quoted):
         where = (
             " (from a passage holding the question's numbers)"
             if any(ch.isdigit() for t in evidence.question_terms for ch in t)
             else ""
         )
         return f"the question asks for {KIND_WORDS[kind]} and the quoted sentences give none{where}"
-    if (
-        settings.abstain_require_answer_type
-        and evidence.asked_elements
-        and not evidence.asked_elements & set().union(*(elements_in(c.span.text) for c in quoted))
+    if evidence.asked_elements and not evidence.asked_elements & set().union(
+        *(elements_in(c.span.text) for c in quoted)
     ):
         return "the question is about a chemical element that none of the quoted sentences names"
-    if (
-        settings.abstain_require_answer_type
-        and evidence.asked_event
-        and not any(evidence.states_step(c) for c in quoted)
-    ):
+    if evidence.asked_event and not any(evidence.states_step(c) for c in quoted):
         return "the question asks whether a step was taken and none of the quoted sentences states it as done"
-    if (
-        settings.abstain_require_answer_type
-        and evidence.asked_years
-        and all((years := years_in(c.span.text)) and not years & evidence.asked_years for c in quoted)
+    if evidence.asked_years and all(
+        (years := years_in(c.span.text)) and not years & evidence.asked_years for c in quoted
     ):
         return "the question is about a year that none of the quoted sentences gives; they date other years"
-    if (
-        settings.abstain_require_answer_type
-        and evidence.asked_cause
-        and not any(gives_cause(c.span.text) for c in quoted)
-    ):
+    if evidence.asked_cause and not any(gives_cause(c.span.text) for c in quoted):
         return "the question asks why something happened and none of the quoted sentences gives a cause"
-    if (
-        settings.abstain_require_counted
-        and kind == "count"
-        and not any(c.on_question_numbers and c.counts_asked for c in quoted)
-    ):
-        return "the quoted sentences hold numbers, but none counts what the question asks about"
     return None
 
 

@@ -357,9 +357,7 @@ _EVENT_FAMILIES = (
 )
 
 
-@cache
-def _event_families() -> tuple[frozenset[str], ...]:
-    return tuple(terms_of(words) for words in _EVENT_FAMILIES)
+_EVENT_FAMILY_TERMS = tuple(terms_of(words) for words in _EVENT_FAMILIES)
 
 
 def polar_event(question: str) -> frozenset[str]:
@@ -371,7 +369,7 @@ def polar_event(question: str) -> frozenset[str]:
     if not m:
         return frozenset()
     verb = terms_of(next(g for g in m.groups() if g))
-    return verb.union(*(family for family in _event_families() if verb & family))
+    return verb.union(*(family for family in _EVENT_FAMILY_TERMS if verb & family))
 
 
 _NOT_DONE = frozenset({"to", "will", "would", "could", "may", "might", "should", "shall", "can", "must"})
@@ -526,8 +524,9 @@ def country_of_word(word: str) -> str | None:
     if names := country_names(word, any_case=True):
         return names[0]
     if len(word) >= 5 and re.search(r"(?:an|ese|i|ish)$", word, re.I):
+        built = word[:1].upper() + word[1:].lower()
         for name in sorted(COUNTRY_NAMES):
-            if " " not in name and len(name) >= 4 and name[:4].lower() == word[:4].lower():
+            if " " not in name and len(name) >= 4 and mentions_country(built, name):
                 return name
     return None
 
@@ -546,14 +545,16 @@ _JOURNAL = re.compile(
 )
 
 
+def outside_bodies(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """Matches of ``pattern`` in ``text`` that overlap no body's name: "Global-Scale Geochemistry" in "the
+    International Centre on Global-Scale Geochemistry" is neither a journal nor a person."""
+    bodies = [m.span() for m in _INSTITUTION.finditer(text)]
+    return [m for m in pattern.finditer(text) if not any(s < m.end() and m.start() < e for s, e in bodies)]
+
+
 def journal_titles(text: str) -> list[str]:
     """Titles of journals in ``text``, not names of bodies ("Centre on Global-Scale Geochemistry")."""
-    bodies = [m.span() for m in _INSTITUTION.finditer(text)]
-    return [
-        m.group(0)
-        for m in _JOURNAL.finditer(text)
-        if not any(start < m.end() and m.start() < end for start, end in bodies)
-    ]
+    return [m.group(0) for m in outside_bodies(_JOURNAL, text)]
 
 
 def carries_answer_type(
@@ -597,7 +598,6 @@ def carries_answer_type(
         return any(not set(tokenize(n)) <= known for n in names)
     if kind == "bodies":  # an institution's name (an acronym, or "... Survey of ...") not in the question
         bodies = list(_INSTITUTION.finditer(text))
-        names = [m.group(0) for m in bodies]
         if country:  # of that country: "Geological Survey of Iran", "Peru's Mining Institute", "the
             # Peruvian Mining Institute"; an acronym alone does not say whose it is
             names = [
@@ -606,7 +606,7 @@ def carries_answer_type(
                 if mentions_country(text[max(0, m.start() - 20) : m.end()], country)
             ]
         else:
-            names += _ACRONYM.findall(text)
+            names = [m.group(0) for m in bodies] + _ACRONYM.findall(text)
         return any(not set(tokenize(n)) <= known for n in names)
     if kind in ("count", "measure"):
         return bool(new_numbers(kind, text, known)[1])
@@ -703,10 +703,7 @@ def people_in(passages: Sequence[Passage], vocabulary: frozenset[str] | None = N
     proper = written_only(texts, lambda w: w[0].isupper())
     out: set[str] = set()
     for text in texts:
-        bodies = [b.span() for b in _INSTITUTION.finditer(text)]
-        for m in _CAPITALISED_RUN.finditer(text):
-            if any(start < m.end() and m.start() < end for start, end in bodies):
-                continue  # part of a body's name: "Centre on Global-Scale Geochemistry"
+        for m in outside_bodies(_CAPITALISED_RUN, text):
             words = m.group(0).replace("-", " ").split()
             while words and set(tokenize(words[0])) <= _NOT_NAME:
                 words = words[1:]  # an office before the name: "Deputy Director Gan Xingping"
