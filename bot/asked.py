@@ -31,13 +31,19 @@ _NAME = re.compile(r"\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)+\b")
 
 _WORD_CASED = re.compile(r"\b[^\W\d_][\w]*")
 
+_TITLE_WORDS = r"(?:Dr|Prof|Professor|Mr|Mrs|Ms|Madam|Sir|Academician)"
+
 # An institution's name: capitalised words around the noun that names its kind ("China Geological
 # Survey", "University of Cambridge", "National Research Center for Geoanalysis").
 _INSTITUTION = re.compile(
     r"(?:\b[A-Z][\w'’-]*\s+){0,5}(?:Universit(?:y|ies)|Institut(?:e|es|ion)|Survey|Cent(?:re|er)s?|Academy|"
     r"Ministry|Commission|Committee|Agency|Organi[sz]ation|Union|Association|Society|Council|Office|"
     r"Department|Bureau|Laborator(?:y|ies)|College|School|Foundation|Administration|Service|Directorate)\b"
-    r"(?:\s+(?:of|for|on)\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)?"
+    # the tail may join words with "and" ("Institute of Geophysical and Geochemical Exploration"), but not a
+    # person after it ("the Ministry of Land and Dr Peng")
+    r"(?:\s+(?:of|for|on)\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+(?:and\s+(?!"
+    + _TITLE_WORDS
+    + r"\b))?[A-Z][\w'’-]*)*)?"
     # or in lower case before "of <Name>": "the ministries of Foreign Affairs, Education and Finance"
     r"|\b(?:universit(?:y|ies)|institutes?|ministr(?:y|ies)|agenc(?:y|ies)|departments?|academ(?:y|ies))"
     r"\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*"
@@ -165,7 +171,20 @@ _ELEMENT = re.compile(
     re.I,
 )
 
-_TITLE = re.compile(r"\b(?:Dr|Prof|Professor|Mr|Mrs|Ms|Madam|Sir|Academician)\.?\s+[A-Z][a-z]+")
+# A concentration of an element asked for ("what selenium concentration", "median lead in topsoil", "the gold
+# detection limit in ppb"): only a number with a concentration's unit answers it, not a count of samples.
+_CONCENTRATION_ASK = re.compile(
+    r"\b(?:concentrations?|contents?|abundances?|median|mean|average|background|baselines?|detection\s+limits?|"
+    r"levels?|ppm|ppb|mg/kg|µg/g|μg/g|ug/g|g/t)\b",
+    re.I,
+)
+_CONCENTRATION = re.compile(
+    r"\b(\d[\d,.]*)\s*(?:ppm|ppb|ppt|parts\s+per\s+(?:million|billion|trillion)|[mµμun]g/(?:kg|g|l)\b|g/t\b|"
+    r"wt\s?%|%|per\s?cent|percent)",
+    re.I,
+)
+
+_TITLE = re.compile(r"\b" + _TITLE_WORDS + r"\.?\s+[A-Z][a-z]+")
 
 # Kinds whose value can be recognised reliably in a sentence; abstention requires one of these when it is
 # asked for. A "who" may be answered by a person, a body or a country, so it only steers sentence choice.
@@ -184,6 +203,7 @@ STRICT_KINDS = frozenset(
         "bodies",
         "role",
         "journal",
+        "concentration",
     }
 )
 
@@ -193,6 +213,7 @@ KIND_WORDS = {
     "date": "a date",
     "count": "a count",
     "measure": "a measure",
+    "concentration": "a concentration with its unit",
     "countries": "country names",
     "places": "place names",
     "universities": "names of universities",
@@ -248,6 +269,8 @@ def answer_type(question: str) -> str | None:
         kind == "count" and (_MONEY_ASK.search(q) or _MONEY_IN_COUNT.search(q))
     ):
         return "money"  # "price per sample", "how much money was spent": an amount with its currency
+    if kind in (None, "measure", "count") and _CONCENTRATION_ASK.search(q) and question_elements(question):
+        return "concentration"
     if kind is None and _QUANTITY_ASK.search(q):
         return "measure"
     return kind
@@ -310,7 +333,7 @@ def terms_of(text: str) -> frozenset[str]:
 _EVENT_VERB = (
     r"(?:(?:sign|complet|finish|finalis|finaliz|conclud|join|approv|ratif|renew|publish|releas|launch|start|"
     r"begin|fund|pay|award|win|accept|adopt|agre|extend|establish|creat|open|clos|cancel|postpon|appoint|"
-    r"elect|hir|employ|retir|resign|receiv|deliver|hand|submit|send|leav)(?:e|es|ed|ing|s|d|ied|ies|y|ning)?"
+    r"elect|hir|employ|retir|resign|receiv|deliver|hand|submit|send|leav|discover)(?:e|es|ed|ing|s|d|ied|ies|y|ning)?"
     r"|began|begun|won|paid|sent|left)"
 )
 # The step a yes/no or "when" question asks about: the verb after "did/was/has ..." ("did Nepal sign",
@@ -328,17 +351,26 @@ _POLAR_EVENT = re.compile(
     + r"("
     + _EVENT_VERB
     + r")\b"
+    # "which projects did UNESCO approve": the thing asked for is what the step produced
+    + r"|\b(?:which|what)\s+(?:[\w-]+\s+){0,4}?(?:did|does|do)\s+"
+    + _WORD_NOT_CLAUSE
+    + r"{1,10}?"
+    + _NOT_AFTER_PREPOSITION
+    + r"("
+    + _EVENT_VERB
+    + r")\b"
     # "when will the maps be finished" typed as "when the maps will be finished", "on what date the MOU
     # was finally signed"
-    + r"|\b(?:when|(?:which|what)\s+(?:year|date|day|month))\s+"
+    + r"|\b(?:when|which|what)\s+"
     + _WORD_NOT_CLAUSE
-    + r"{1,10}?(?:will|would|was|were|is|are|has|have|had)\s+(?:be\s+|been\s+)?(?:\w+ly\s+)?("
+    + r"{0,11}?(?:will|would|was|were|is|are|has|have|had)\s+(?:be\s+|been\s+)?(?:\w+ly\s+)?("
     + _EVENT_VERB
     + r")\b"
 )
 
 
-# "Who became director", "who replaced X": taking an office is a step too.
+# "Who became director", "who replaced X": taking an office is a step too. (Not "who paid": the answer
+# often sits in a passage retrieval ranks lower than the course itself.)
 _WHO_EVENT = re.compile(
     r"\bwho\s+(?:has\s+|had\s+|was\s+|were\s+|will\s+)?"
     r"(becomes?|became|replac(?:e|es|ed)|succeed(?:s|ed)?|appointed|elected)\b"
@@ -350,10 +382,11 @@ _EVENT_FAMILIES = (
     "become replace succeed appoint elect",
     "leave resign retire",
     "complete finish finalise finalize conclude",
-    "start begin launch commence",
+    "start begin launch commence open",
     "pay fund finance sponsor",
     "win receive award grant earn",
     "approve ratify adopt endorse",
+    "discover find identify detect reveal uncover",
 )
 
 
@@ -375,10 +408,25 @@ def polar_event(question: str) -> frozenset[str]:
 _NOT_DONE = frozenset({"to", "will", "would", "could", "may", "might", "should", "shall", "can", "must"})
 
 
+# "held from 29 August to 27 September 2017", "ran from 1988 to 1992": when something started and ended.
+_WHEN_PART = (
+    r"(?:\d{1,2}(?:st|nd|rd|th)?\s+"
+    + _MONTH.pattern
+    + r"(?:\s+\d{4})?|"
+    + _MONTH.pattern
+    + r"(?:\s+\d{4})?|\d{4})"
+)
+_DATE_RANGE = re.compile(r"\bfrom\s+" + _WHEN_PART + r"\s+(?:to|until|till|through)\s+" + _WHEN_PART)
+_START_OR_END = terms_of("start begin launch commence open complete finish finalise finalize conclude")
+
+
 def states_event(text: str, event: frozenset[str]) -> bool:
     """Does ``text`` state the step (``polar_event``) as taken, not only as intended: "signed an
-    agreement" does, "agreed to sign a memorandum" or "will sign" does not."""
+    agreement" does, "agreed to sign a memorandum" or "will sign" does not. A span of dates ("held from 29
+    August to 27 September") states when something started and when it finished."""
     words = re.findall(r"[\w'’-]+", text.lower())
+    if event & _START_OR_END and _DATE_RANGE.search(text):
+        return True
     return any(terms_of(w) & event and (i == 0 or words[i - 1] not in _NOT_DONE) for i, w in enumerate(words))
 
 
@@ -469,7 +517,10 @@ def about_another(text: str, names: dict[str, str], elements: frozenset[str]) ->
 # "lead" in a question is mostly the verb; it is the element before what is measured of it.
 _LEAD_ELEMENT = re.compile(
     r"\blead\s+(?:concentrations?|contents?|levels?|values?|pollution|contamination|poisoning|isotopes?|"
-    r"anomal\w*|baselines?|data|maps?)\b",
+    r"anomal\w*|baselines?|data|maps?)\b"
+    r"|\b(?:median|mean|average|total|background|baseline)\s+lead\b"
+    r"|\blead\s+(?:in|of)\s+(?:the\s+)?(?:\w+\s+)?(?:soils?|topsoils?|subsoils?|sediments?|waters?|rocks?|crust|"
+    r"rice|crops?|blood|dust|air)\b",
     re.I,
 )
 
@@ -589,6 +640,8 @@ def carries_answer_type(
         return any(not set(tokenize(n)) <= known for n in journal_titles(text))
     if kind == "money":
         return bool(_MONEY.search(text))
+    if kind == "concentration":  # "0.79 parts per billion", "50 ug/g", not "787 samples"
+        return any(m.group(1).rstrip(".,") not in known for m in _CONCENTRATION.finditer(text))
     if kind == "elements":  # an element the question does not already name
         return any(not set(tokenize(m.group(0))) <= known for m in _ELEMENT.finditer(text))
     if kind == "universities":  # "University of X", "X College": a university's name, not any body's
@@ -651,11 +704,15 @@ def person_names(text: str, people: frozenset[str] = frozenset()) -> list[str]:
     """People's names in ``text``: a title and a name ("Dr Peng"), or a word of a name the passages give
     in full (``people``, from :func:`people_in`: "Darnley" once "Arthur Darnley" has been seen)."""
     names = [m.group(0) for m in _TITLE.finditer(text)]
+    bodies = [m.span() for m in _INSTITUTION.finditer(text)]
     run: list[str] = []  # adjacent words of one name: "Soma Nath Sapkota" is one person
     for m in re.finditer(r"[^\W\d_][\w]*|[^\w\s-]+", text):
         word = m.group(0)
         tokens = set(tokenize(word))
-        if word[0].isupper() and tokens and tokens <= people:
+        in_body = any(
+            s <= m.start() < e for s, e in bodies
+        )  # "Geochemical" of "Institute of ... Exploration"
+        if word[0].isupper() and tokens and tokens <= people and not in_body:
             run.append(word)
             continue
         if run:
@@ -730,9 +787,12 @@ def acronyms_in(passages: Sequence[Passage]) -> frozenset[str]:
 
 
 def specific_terms(question: str) -> frozenset[str]:
-    """The question's numbers and proper names (capitalised words not opening the question), stemmed."""
+    """The question's numbers and proper names (capitalised words not opening the question, acronyms
+    anywhere), stemmed."""
     raw = [m.group(0) for m in re.finditer(r"\b\w*\d\w*\b", question)]
     raw += [m.group(1) for m in _CAPITALISED.finditer(question.strip())]
+    # an acronym is a name even where sentence case would capitalise any word ("GEMAS sampling density")
+    raw += re.findall(r"(?:^|(?<=[.!?]\s))([A-Z]{2,}[A-Z0-9]*)\b", question.strip())
     return frozenset(tokenize(" ".join(raw)))
 
 

@@ -54,12 +54,25 @@ def country_names(text: str, any_case: bool = False) -> list[str]:
     return (_COUNTRY_ANY_CASE if any_case else _COUNTRY).findall(text)
 
 
+# Combining forms that name a country inside a compound ("the Sino-Mongolian border").
+_COMBINING_FORMS = {
+    "china": "Sino",
+    "japan": "Japano",
+    "france": "Franco",
+    "russia": "Russo",
+    "india": "Indo",
+}
+
+
 def mentions_country(text: str, name: str) -> bool:
-    """Does ``text`` name the country ``name`` or use a word built on its first four letters ("Peruvian",
-    "Chinese", "Nepalese")?"""
+    """Does ``text`` name the country ``name``, use a word built on its first four letters ("Peruvian",
+    "Chinese", "Nepalese") or its combining form ("Sino-")?"""
     stem = name[:4]
-    return bool(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.I)) or bool(
-        re.search(rf"\b{re.escape(stem[0].upper() + stem[1:].lower())}[a-z]*\b", text)
+    form = _COMBINING_FORMS.get(name.lower())
+    return (
+        bool(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.I))
+        or bool(re.search(rf"\b{re.escape(stem[0].upper() + stem[1:].lower())}[a-z]*\b", text))
+        or bool(form and re.search(rf"\b{form}-[A-Z]", text))
     )
 
 

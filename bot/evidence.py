@@ -41,6 +41,7 @@ from bot.asked import (
 )
 from bot.counting import CountedMatcher, words_after_numbers
 from bot.countries import country_names, mentions_country
+from bot.normalise import normalise_question
 from bot.sentences import PageLocator, SentenceSpan, passage_sentences
 from bot.types import Passage
 from bot.vectors import QUERY_VECTORS, VectorLRU, model_of
@@ -64,6 +65,11 @@ RANK_PENALTY = 0.015
 
 DISCLAIMER_MIN_OVERLAP = 0.4  # a disclaimer counts only when it is about the question's terms
 MAX_CANDIDATES = 48
+# Words of the wh-phrase itself ("which year", "how many", "what date"): they say how a question asks.
+_ASK_WORDS = frozenset(tokenize("year years date dates day days month months many much number"))
+NEARBY_CHUNKS = 1  # chunks on each side of a retrieved one that may complete a pick
+MAX_NEARBY = 6  # of them at most, for the best passages first
+MAX_RESERVE = 24  # their sentences at most
 SENTENCE_CACHE_SIZE = 50_000
 
 # A document saying that it does not hold some information ("... are not covered by this report").
@@ -121,6 +127,10 @@ class Evidence:
     asked_cause: bool = False  # asks_cause(): "why did X happen"
     # the country whose institutions are asked for ("which Peruvian institution"), body_country()
     body_country: str | None = None
+    # sentences of the chunks next to the retrieved ones (nearby_chunks), best first: only to complete a pick
+    reserve: list[Candidate] = field(default_factory=list)
+    # passage rank of each nearby chunk -> ranks of the retrieved passages it is next to
+    next_to: dict[int, frozenset[int]] = field(default_factory=dict)
 
     def states_step(self, c: Candidate) -> bool:
         """Does the candidate state the asked step as done (``states_event``), about what was asked: with
@@ -226,6 +236,28 @@ def _overlap(terms: frozenset[str], tokens: frozenset[str], weights: dict[str, f
     return sum(weights.get(t, 1.0) for t in terms if t in tokens) / total
 
 
+def nearby_chunks(top: Sequence[Passage], index: SearchIndex) -> list[tuple[Passage, frozenset[int]]]:
+    """The chunks next to the retrieved ones (``NEARBY_CHUNKS`` each side) in the same document, not retrieved
+    themselves, as passages ranked after ``top``, each with the ranks of the retrieved passages it is next
+    to. Rows of a document are consecutive in chunk order."""
+    retrieved = {p.chunk.row for p in top}
+    last_rank = max((p.rank for p in top), default=0)
+    found: dict[int, Passage] = {}
+    next_to: dict[int, set[int]] = {}
+    for p in top:
+        for row in range(p.chunk.row - NEARBY_CHUNKS, p.chunk.row + NEARBY_CHUNKS + 1):
+            if row in retrieved or not 0 <= row < len(index):
+                continue
+            if row not in found:
+                chunk = index.chunk(row)
+                if chunk.doc_id != p.chunk.doc_id or len(found) >= MAX_NEARBY:
+                    continue
+                rank = last_rank + len(found) + 1
+                found[row] = Passage(rank=rank, score=0.0, chunk=chunk, document=p.document)
+            next_to.setdefault(row, set()).add(p.rank)
+    return [(found[row], frozenset(next_to[row])) for row in found]
+
+
 def gather(
     question: str,
     passages: Sequence[Passage],
@@ -234,14 +266,22 @@ def gather(
     max_passages: int,
 ) -> Evidence:
     """Score the quotable sentences of the top ``max_passages`` passages (one embedding call)."""
+    question = normalise_question(question)
     top = list(passages[:max_passages])
+    # Chunks next to the retrieved ones in the same document: where the value a pick lacks often sits
+    # ("## Participants" under the workshop's opening chunk). Their sentences only complete a pick
+    # (quoted_sentences); they never enter the abstention signals.
+    found_nearby = nearby_chunks(top, index)
+    nearby = [p for p, _ in found_nearby]
+    next_to = {p.rank: ranks for p, ranks in found_nearby}
     pages = PageLocator(index)
     spans: list[SentenceSpan] = []
-    for p in top:
+    reserve_spans: list[SentenceSpan] = []
+    for p in top + nearby:
         for s in passage_sentences(p, pages):
             s = trim_markup(s)
             if is_quotable(s.text):
-                spans.append(s)
+                (reserve_spans if p.rank in next_to else spans).append(s)
     terms = terms_of(question) - REQUEST_WORDS
     special = specific_terms(question) & terms
     weights = term_weights(question, index)
@@ -249,16 +289,16 @@ def gather(
     # The document's date counts too: a news item dated 2018 is about 2018 without saying so.
     tokens_of_passage = {
         p.rank: t | frozenset(tokenize(p.document.date or ""))
-        for p, t in zip(top, passage_tokens, strict=True)
+        for p, t in zip(
+            top + nearby, passage_tokens + [terms_of(passage_text(p)) for p in nearby], strict=True
+        )
     }
     # A passage that names none of the countries asked about ("how many samples has the Nigeria project
     # collected" against the Laos report) gives no value for it, unless other countries are what is asked.
     kind = answer_type(question)
     asked_countries = country_names(question, any_case=True) if kind != "countries" else []
     off_country = {
-        p.rank
-        for p in top
-        if asked_countries and not any(mentions_country(passage_text(p), c) for c in asked_countries)
+        p.rank for p in top + nearby if not all(mentions_country(passage_text(p), c) for c in asked_countries)
     }
     # Evidence should sit in one place: the best single passage's share of the question, not the union.
     coverage = max((_overlap(terms, t, weights) for t in passage_tokens), default=0.0) if terms else 0.0
@@ -275,11 +315,14 @@ def gather(
             spans,
             key=lambda s: -(_overlap(terms, terms_of(s.text), weights) - 0.05 * s.passage_rank),
         )[:MAX_CANDIDATES]
-    qv, sv = _SENTENCE_VECTORS.embed(embedder, question, [s.text for s in spans], index)
-    cosines = sv @ qv if len(spans) else np.zeros(0, dtype=np.float32)
+    reserve_spans = sorted(
+        reserve_spans, key=lambda s: -(_overlap(terms, terms_of(s.text), weights) - 0.05 * s.passage_rank)
+    )[:MAX_RESERVE]
+    qv, sv = _SENTENCE_VECTORS.embed(embedder, question, [s.text for s in spans + reserve_spans], index)
+    cosines = sv @ qv if len(sv) else np.zeros(0, dtype=np.float32)
 
     best_in_passage: dict[int, float] = {}
-    for s, c in zip(spans, cosines, strict=True):
+    for s, c in zip(spans, cosines, strict=False):
         best_in_passage[s.passage_rank] = max(best_in_passage.get(s.passage_rank, -1.0), float(c))
     passage_cos = {
         p.rank: float(p.dense_score) if p.dense_score is not None else best_in_passage.get(p.rank, 0.0)
@@ -292,7 +335,7 @@ def gather(
     asked_elements = question_elements(question) if kind != "elements" else frozenset()
     people = people_in(top, word_vocabulary(embedder)) if kind == "role" else frozenset()
     candidates = []
-    for s, c, v in zip(spans, cosines, sv, strict=True):
+    for s, c, v in zip(spans + reserve_spans, cosines, sv, strict=True):
         tokens = terms_of(s.text)
         lexical = _overlap(terms, tokens, weights) if terms else 0.0
         spec = _overlap(special, tokens, {}) if special else 0.0
@@ -320,12 +363,15 @@ def gather(
     known = question_values(question)
     if kind == "count":
         candidates = _judge_counted(question, embedder, candidates, known)
-    candidates.sort(key=lambda c: -c.score)
+    reserve = sorted(candidates[len(spans) :], key=lambda c: -c.score)
+    candidates = sorted(candidates[: len(spans)], key=lambda c: -c.score)
     disclaimed = any(
         c.lexical >= DISCLAIMER_MIN_OVERLAP and _DISCLAIMER.search(c.span.text) for c in candidates
     )
     return Evidence(
         candidates=candidates,
+        reserve=reserve,
+        next_to=next_to,
         best_score=candidates[0].score if candidates else 0.0,
         best_cosine=max((c.cosine for c in candidates), default=0.0),
         passage_cosine=max(passage_cos.values(), default=0.0),
@@ -417,8 +463,10 @@ def quoted_sentences(evidence: Evidence, max_sentences: int) -> list[Candidate]:
     a step was taken (``Evidence.asked_event``) that no picked sentence states, the best sentence of a
     picked passage that supplies what is missing *and* holds an asked-about word the pick lacks is added
     (replacing the last when the pick is full): "The team was led by Gan Xingping" after "A mission took
-    place from 13 to 22 October" for "who was leading the mission". A sentence naming some other person
-    ("received by Dr Hao") does not qualify, so the answer still cannot rest on it.
+    place from 13 to 22 October" for "who was leading the mission". A missing value (not a step) may also
+    come from the chunk next to a picked passage (``Evidence.reserve``): "The workshop brought together 20
+    participants" under its own heading after the workshop's opening chunk. A sentence naming some other
+    person ("received by Dr Hao") does not qualify, so the answer still cannot rest on it.
     """
     picked = select(evidence.candidates, max_sentences)
     kind = evidence.asked_kind
@@ -431,10 +479,14 @@ def quoted_sentences(evidence: Evidence, max_sentences: int) -> list[Candidate]:
     if type_ok and event_ok:
         return picked
     missing = (evidence.asked_terms | evidence.asked_event) - frozenset().union(*(c.tokens for c in picked))
-    passages = {c.span.passage_rank for c in picked}
-    for c in evidence.candidates:  # best first
+    missing -= _ASK_WORDS  # "year" in "in which year" is how it asks, not what it is about
+    ranks = {c.span.passage_rank for c in picked}
+    # A nearby chunk may supply a missing value, never a missing step: that a step was taken must be said
+    # where the retrieval found the question's subject.
+    pool = evidence.candidates if evidence.asked_event else evidence.candidates + evidence.reserve
+    for c in sorted(pool, key=lambda c: -c.score):
         if (
-            c.span.passage_rank in passages
+            (c.span.passage_rank in ranks or evidence.next_to.get(c.span.passage_rank, frozenset()) & ranks)
             and c.tokens & missing
             and (type_ok or evidence.gives_value(c))
             and (event_ok or evidence.states_step(c))

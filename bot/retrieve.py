@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.normalise import normalise_question
 from bot.types import Passage
 from bot.vectors import query_vector
 from icgg.settings import Settings
@@ -151,6 +152,7 @@ class Retriever:
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r} (use one of {', '.join(MODES)})")
         k = self.settings.top_k if k is None else k
+        query = normalise_question(query)
         if k <= 0 or not query.strip() or len(self.index) == 0:
             return []
         allowed = self.index.allowed_rows(filters)

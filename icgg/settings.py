@@ -132,11 +132,12 @@ class Settings(BaseSettings):
     abstain_require_answer_type: bool = Field(
         True,
         description="Abstain when a question asks for a date, year, day, count, measure, sum of money, "
-        "country/place/institution/university/element names or an office-holder's name and the sentences "
-        "that would be quoted hold none that the question does not already give; also when it asks "
-        "whether (or when) a step was taken (signed, completed, became director) and no quoted sentence "
-        "states it as done, asks why a past event happened and no quoted sentence gives a cause, or names a "
-        "year and every quoted sentence dates itself to other years.",
+        "concentration, country/place/institution/university/element names or an office-holder's name "
+        "and the sentences that would be quoted hold none that the question does not already give; also "
+        "when it asks whether (or when) a step was taken, or what it produced (signed, completed, became "
+        "director, which projects were approved) and no quoted sentence states it as done, asks why a past "
+        "event happened and no quoted sentence gives a cause, or names a year and every quoted sentence "
+        "dates itself to other years.",
     )
     abstain_require_counted: bool = Field(
         True,

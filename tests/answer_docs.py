@@ -57,6 +57,15 @@ NEWS = {
         "of Cambodia's General Department of Mineral Resources. After the discussions, both sides agreed to "
         "sign a memorandum of understanding on sampling.",
     ),
+    # two sections, so two chunks: the head count sits in the second, under its own heading
+    "2022-11-30-autumn-workshop.md": (
+        "Autumn workshop on soil sampling",
+        "2022-11-30",
+        "training",
+        "The centre held an autumn workshop on soil sampling methods in Langfang in November 2022. "
+        "Lectures covered sampling design, field duplicates and the preparation of samples for analysis.\n\n"
+        "## Participants\n\nThe course brought together 31 trainees from nine countries.",
+    ),
 }
 
 PDF_TITLE = "Annual Survey Report"

@@ -32,7 +32,8 @@ from bot.asked import (
     word_vocabulary,
 )
 from bot.countries import country_names, mentions_country
-from bot.evidence import gather, is_quotable
+from bot.evidence import gather, is_quotable, quoted_sentences
+from bot.normalise import normalise_question
 from bot.sentences import split_sentences
 from bot.types import ABSTAIN_TEXT, Answer
 from index.bm25 import tokenize
@@ -409,8 +410,11 @@ def test_exact_dates_ask_for_days():
 
 
 def test_what_is_the_value_asks_for_a_quantity():
-    assert answer_type("What is the copper baseline value in catchment sediments?") == "measure"
-    assert answer_type("median gold content of the Laos sediments") == "measure"
+    assert answer_type("What is the total area of the sampled cells?") == "measure"
+    assert answer_type("what is the average density of sampling sites?") == "measure"
+    # of an element: a concentration, which only a number with its unit gives
+    assert answer_type("What is the copper baseline value in catchment sediments?") == "concentration"
+    assert answer_type("median gold content of the Laos sediments") == "concentration"
     assert answer_type("What is the purpose of the reference network?") is None
 
 
@@ -722,3 +726,106 @@ def test_lead_is_the_element_only_before_what_is_measured_of_it():
 
 def test_concluding_an_agreement_is_signing_it():
     assert polar_event("what date was the memorandum concluded?") >= {"sign"}
+
+
+def test_a_concentration_of_an_element_needs_a_number_with_a_concentration_unit():
+    assert answer_type("what selenium concentration in soil marks land as selenium-rich?") == "concentration"
+    assert answer_type("what is the median lead in european topsoil?") == "concentration"
+    assert answer_type("gold detection limit of the method in ppb?") == "concentration"
+    assert answer_type("how many samples were analysed for gold?") == "count"  # no concentration asked
+    assert answer_type("what is the median sample spacing?") == "measure"  # no element: not a concentration
+    known = question_values("What median gold concentration was reported?")
+    assert carries_answer_type("concentration", "A median of 0.79 parts per billion was reported.", known)
+    assert carries_answer_type("concentration", "Soils above 0.4 mg/kg selenium are selenium-rich.", known)
+    assert carries_answer_type("concentration", "Gold exceeded 25% of the total.", known)
+    assert not carries_answer_type("concentration", "A total of 787 samples were composited into 190.", known)
+
+
+def test_a_concentration_question_is_not_answered_with_a_count(assistant):
+    question = "What median copper concentration did the national survey report in stream sediment samples?"
+    reason = _reason(assistant, question)
+    assert reason is not None and "concentration" in reason, reason
+
+
+def test_which_or_what_a_step_produced_needs_the_step_stated():
+    assert polar_event("Which new IGCP projects did UNESCO approve in 2024?") >= terms_of("approved")
+    assert polar_event("what minerals were discovered using the anomaly maps?") >= terms_of("identified")
+    assert polar_event("which countries have signed agreements with ICGG?") >= {"sign"}
+    assert polar_event("when did the karst centre start operating?") >= terms_of("opened")
+    # the verb of a relative clause is not the step asked about; nor is a verb that is no step
+    assert polar_event("what was the forum they joined called?") == frozenset()
+    assert polar_event("what did the delegation discuss?") == frozenset()
+
+
+def test_a_value_for_several_countries_comes_from_a_passage_naming_them_all(assistant):
+    question = "How many geologists from Laos and Cambodia completed the course in Vientiane?"
+    reason = _reason(assistant, question)
+    assert reason is not None and "count" in reason, reason
+    assert _reason(assistant, "How many geologists from Laos completed the course in Vientiane?") is None
+
+
+def test_a_combining_form_names_its_country():
+    assert mentions_country("the Sino-Mongolian border study", "China")
+    assert mentions_country("the Sino-Mongolian border study", "Mongolia")
+    assert not mentions_country("a sinologist's view", "China")
+
+
+def test_a_word_inside_a_bodys_name_is_not_a_person():
+    people = frozenset(tokenize("Shahbaz Khan Geochemical Exploration"))
+    text = "Prof. Shahbaz Khan visited the Institute of Geophysical and Geochemical Exploration (IGGE)."
+    assert all("Geochemical" not in name for name in person_names(text, people))
+    assert "Shahbaz Khan" in person_names(text, people)
+
+
+def test_abbreviated_months_and_space_grouped_numbers_are_written_as_the_documents_write_them():
+    assert normalise_question("trainees who toured IGGE in Aug-Sept 2019") == (
+        "trainees who toured IGGE in August-September 2019"
+    )
+    assert (
+        normalise_question("from 5-9 Oct 2018, and sept. 2021") == "from 5-9 October 2018, and September 2021"
+    )
+    assert (
+        normalise_question("which province got the 1:200 000 map?") == "which province got the 1:200,000 map?"
+    )
+    # left alone: a name, a lone abbreviation, two numbers that are not one
+    assert normalise_question("Jan Smith asked about dec") == "Jan Smith asked about dec"
+    assert normalise_question("in 2016 100 samples") == "in 2016 100 samples"
+
+
+def test_search_and_evidence_read_abbreviated_months_as_the_months(assistant):
+    typed, written = "mapping mission of Mar 2017", "mapping mission of March 2017"
+    assert [(p.chunk.chunk_id, p.score) for p in assistant.search(typed, k=3)] == [
+        (p.chunk.chunk_id, p.score) for p in assistant.search(written, k=3)
+    ]
+    evidence = gather(typed, assistant.search(typed, k=5), assistant.index, assistant.embedder, 5)
+    assert terms_of("March") <= evidence.question_terms
+
+
+def test_an_acronym_opening_a_search_box_query_is_a_name():
+    assert "gema" in specific_terms("GEMAS project sampling density for agricultural soils")
+    assert specific_terms("Which project sampled soils?") == frozenset()  # sentence case, not a name
+
+
+def test_a_span_of_dates_states_when_something_started_and_ended():
+    start = polar_event("from what day did the Peru workshop start?")
+    assert states_event("The workshop for Peru was held from 29 August to 27 September 2017.", start)
+    assert states_event("IGCP 259 ran from 1988 to 1992.", polar_event("when was IGCP 259 completed?"))
+    assert not states_event("The workshop for Peru was held in Langfang in 2017.", start)
+    # a span says nothing of other steps
+    assert not states_event("It ran from 1988 to 1992.", polar_event("when was it approved?"))
+
+
+def test_a_pick_lacking_the_value_is_completed_from_the_next_chunk_of_its_document(assistant):
+    question = "How many trainees attended the autumn workshop on soil sampling?"
+    opening = next(
+        p for p in assistant.search(question, k=10) if "autumn workshop on soil sampling" in p.chunk.text
+    )
+    evidence = gather(question, [opening], assistant.index, assistant.embedder, 5)
+    assert not any("31 trainees" in c.span.text for c in evidence.candidates)
+    assert any("31 trainees" in c.span.text for c in evidence.reserve)
+    quoted = quoted_sentences(evidence, 3)
+    assert any("31 trainees" in c.span.text for c in quoted)
+    assert weak_evidence(evidence, assistant.settings, quoted) is None
+    # the nearby chunk never changes what abstention is decided on, only what completes a pick
+    alone = replace(evidence, reserve=[])
+    assert weak_evidence(alone, assistant.settings, quoted_sentences(alone, 3)) is not None
