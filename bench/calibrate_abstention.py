@@ -64,17 +64,27 @@ HOLDOUTS = {
     EVAL_DIR / "qa_blind11.jsonl": "written blind; 90.0% / 66.7% with 7b33dd6 (old code: 90.0% / 66.7%), "
     "90.0% / 73.3% with every later commit to a24b379 (counts only); its misses were read afterwards",
     EVAL_DIR / "qa_blind12.jsonl": "written blind; first run with a9bf52e 96.7% / 73.3% (7b33dd6: 96.7% / "
-    "70.0%, old code: 93.3% / 56.7%), the same with a24b379 and f43700e; its misses have not been read",
+    "70.0%, old code: 93.3% / 56.7%), the same with a24b379 and f43700e; its misses were read on "
+    "2026-11-24 (third pass)",
     EVAL_DIR / "qa_blind13.jsonl": "written blind; first run with a9bf52e 90.0% / 76.7% (7b33dd6: 86.7% / "
-    "70.0%, old code: 80.0% / 63.3%), 90.0% / 80.0% with a24b379 and f43700e; its misses have not been read",
+    "70.0%, old code: 80.0% / 63.3%), 90.0% / 80.0% with a24b379 and f43700e; its misses were read on "
+    "2026-11-24 (third pass)",
     EVAL_DIR / "qa_blind14.jsonl": "written blind; first run with f43700e 86.7% / 66.7% (a24b379: 86.7% / "
     "63.3%, 7b33dd6: 86.7% / 50.0%, old code: 76.7% / 56.7%); its misses have not been read",
     EVAL_DIR / "qa_blind15.jsonl": "written blind; first run with f43700e 93.3% / 86.7% (a24b379: the same, "
     "7b33dd6: 93.3% / 70.0%, old code: 86.7% / 56.7%); its misses have not been read",
+    EVAL_DIR / "qa_blind16.jsonl": "written blind; first run with 88c9916 83.3% / 80.0%; its misses were read "
+    "on the third pass",
+    EVAL_DIR / "qa_blind17.jsonl": "written blind; first run with 88c9916 93.3% / 86.7%; its misses have not "
+    "been read",
+    EVAL_DIR / "qa_blind18.jsonl": "written blind; first run with 88c9916 83.3% / 86.7%; its misses were read "
+    "on the third pass",
+    EVAL_DIR / "qa_blind19.jsonl": "written blind; first run with 88c9916 93.3% / 80.0%; its misses have not "
+    "been read",
 }
 # Blind sets whose misses nobody has read: the report counts them but does not list them, so that it can be
 # read without unblinding them.
-UNREAD = {EVAL_DIR / f"qa_blind{n}.jsonl" for n in (12, 13, 14, 15)}
+UNREAD = {EVAL_DIR / f"qa_blind{n}.jsonl" for n in (14, 15, 17, 19)}
 
 
 @dataclass

@@ -40,6 +40,10 @@ BLIND_SETS = {
     "qa_blind13.jsonl": ("t", 60, 30),
     "qa_blind14.jsonl": ("u", 60, 30),
     "qa_blind15.jsonl": ("v", 60, 30),
+    "qa_blind16.jsonl": ("w", 60, 30),
+    "qa_blind17.jsonl": ("x", 60, 30),
+    "qa_blind18.jsonl": ("y", 60, 30),
+    "qa_blind19.jsonl": ("z", 60, 30),
 }
 BLINDS = [EVAL / name for name in BLIND_SETS]
 
