@@ -98,8 +98,10 @@ class ExtractiveAnswerer:
         citations: list[Citation] = []
         parts: list[str] = []
         for c in picked:
+            # a sentence from a chunk next to a retrieved passage is cited with that passage
+            rank = min(evidence.next_to.get(c.span.passage_rank, {c.span.passage_rank}))
             try:
-                citation = make_citation(len(citations) + 1, c, by_rank[c.span.passage_rank], index)
+                citation = make_citation(len(citations) + 1, c, by_rank[rank], index)
             except ValueError:
                 continue  # never emit a quote we cannot show on its page
             citations.append(citation)

@@ -236,12 +236,15 @@ def _overlap(terms: frozenset[str], tokens: frozenset[str], weights: dict[str, f
     return sum(weights.get(t, 1.0) for t in terms if t in tokens) / total
 
 
-def nearby_chunks(top: Sequence[Passage], index: SearchIndex) -> list[tuple[Passage, frozenset[int]]]:
-    """The chunks next to the retrieved ones (``NEARBY_CHUNKS`` each side) in the same document, not retrieved
-    themselves, as passages ranked after ``top``, each with the ranks of the retrieved passages it is next
-    to. Rows of a document are consecutive in chunk order."""
+def nearby_chunks(
+    top: Sequence[Passage], index: SearchIndex, after_rank: int
+) -> list[tuple[Passage, frozenset[int]]]:
+    """The chunks next to the ``top`` ones (``NEARBY_CHUNKS`` each side) in the same document, not retrieved
+    themselves, as passages ranked from ``after_rank + 1`` on (no retrieved passage has such a rank), each
+    with the ranks of the retrieved passages it is next to. Rows of a document are consecutive in chunk
+    order (``index.builder`` numbers them so)."""
     retrieved = {p.chunk.row for p in top}
-    last_rank = max((p.rank for p in top), default=0)
+    last_rank = after_rank
     found: dict[int, Passage] = {}
     next_to: dict[int, set[int]] = {}
     for p in top:
@@ -271,7 +274,7 @@ def gather(
     # Chunks next to the retrieved ones in the same document: where the value a pick lacks often sits
     # ("## Participants" under the workshop's opening chunk). Their sentences only complete a pick
     # (quoted_sentences); they never enter the abstention signals.
-    found_nearby = nearby_chunks(top, index)
+    found_nearby = nearby_chunks(top, index, after_rank=max((p.rank for p in passages), default=0))
     nearby = [p for p, _ in found_nearby]
     next_to = {p.rank: ranks for p, ranks in found_nearby}
     pages = PageLocator(index)

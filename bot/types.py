@@ -57,7 +57,7 @@ class Citation:
     page_label: str | None
     source: str
     quote: str
-    passage_rank: int  # which retrieved passage the quote came from
+    passage_rank: int  # which retrieved passage the quote came from (or whose chunk its chunk is next to)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -829,3 +829,11 @@ def test_a_pick_lacking_the_value_is_completed_from_the_next_chunk_of_its_docume
     # the nearby chunk never changes what abstention is decided on, only what completes a pick
     alone = replace(evidence, reserve=[])
     assert weak_evidence(alone, assistant.settings, quoted_sentences(alone, 3)) is not None
+    # the answer cites it, verbatim on its page, with the retrieved passage its chunk is next to
+    answer = ExtractiveAnswerer(assistant.settings, assistant.embedder).answer(
+        question, [opening], assistant.index
+    )
+    assert not answer.abstained
+    cited = next(c for c in answer.citations if "31 trainees" in c.quote)
+    assert cited.passage_rank == opening.rank and cited.doc_id == opening.document.doc_id
+    assert cited.quote in assistant.index.page_text(cited.doc_id, cited.page)
