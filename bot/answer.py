@@ -99,7 +99,9 @@ class ExtractiveAnswerer:
         parts: list[str] = []
         for c in picked:
             # a sentence from a chunk next to a retrieved passage is cited with that passage
-            rank = min(evidence.next_to.get(c.span.passage_rank, {c.span.passage_rank}))
+            rank = c.span.passage_rank
+            if rank not in by_rank:
+                rank = min(evidence.next_to[rank])
             try:
                 citation = make_citation(len(citations) + 1, c, by_rank[rank], index)
             except ValueError:

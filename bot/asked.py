@@ -39,11 +39,10 @@ _INSTITUTION = re.compile(
     r"(?:\b[A-Z][\w'’-]*\s+){0,5}(?:Universit(?:y|ies)|Institut(?:e|es|ion)|Survey|Cent(?:re|er)s?|Academy|"
     r"Ministry|Commission|Committee|Agency|Organi[sz]ation|Union|Association|Society|Council|Office|"
     r"Department|Bureau|Laborator(?:y|ies)|College|School|Foundation|Administration|Service|Directorate)\b"
-    # the tail may join words with "and" ("Institute of Geophysical and Geochemical Exploration"), but not a
-    # person after it ("the Ministry of Land and Dr Peng")
-    r"(?:\s+(?:of|for|on)\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+(?:and\s+(?!"
-    + _TITLE_WORDS
-    + r"\b))?[A-Z][\w'’-]*)*)?"
+    # the tail may join two adjectives with "and" ("Institute of Geophysical and Geochemical Exploration");
+    # after any other word "and" ends the name ("the University of Cambridge and Arthur Darnley")
+    r"(?:\s+(?:of|for|on)\s+(?:the\s+)?[A-Z][\w'’-]*(?:(?:(?<=al)\s+and(?!\s+" + _TITLE_WORDS + r"\b))?"
+    r"\s+[A-Z][\w'’-]*)*)?"
     # or in lower case before "of <Name>": "the ministries of Foreign Affairs, Education and Finance"
     r"|\b(?:universit(?:y|ies)|institutes?|ministr(?:y|ies)|agenc(?:y|ies)|departments?|academ(?:y|ies))"
     r"\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*"
@@ -171,16 +170,27 @@ _ELEMENT = re.compile(
     re.I,
 )
 
-# A concentration of an element asked for ("what selenium concentration", "median lead in topsoil", "the gold
-# detection limit in ppb"): only a number with a concentration's unit answers it, not a count of samples.
+# A concentration of an element asked for, the measure word next to the element ("what selenium
+# concentration", "median lead in topsoil", "level of cadmium", "the gold detection limit in ppb"): only a
+# number with a concentration's unit answers it, not a count of samples.
+_MEASURED = (
+    r"(?:concentrations?|contents?|levels?|values?|abundances?|backgrounds?|baselines?|detection\s+limits?)"
+)
 _CONCENTRATION_ASK = re.compile(
-    r"\b(?:concentrations?|contents?|abundances?|median|mean|average|background|baselines?|detection\s+limits?|"
-    r"levels?|ppm|ppb|mg/kg|µg/g|μg/g|ug/g|g/t)\b",
+    r"(?:" + _ELEMENT.pattern + r")\s+(?:[\w-]+\s+)?" + _MEASURED + r"\b"
+    r"|\b(?:"
+    + _MEASURED
+    + r"|median|mean|average)\s+(?:[\w-]+\s+){0,2}?(?:of|for)\s+(?:the\s+)?(?:"
+    + _ELEMENT.pattern
+    + r")(?!\s+(?:reports?|projects?|programmes?|surveys?|study|studies|maps?|atlas))"
+    r"|\b(?:median|mean|average|typical|background)\s+(?:" + _ELEMENT.pattern + r")"
+    r"|\b(?:ppm|ppb|mg/kg|µg/g|μg/g|ug/g|g/t)\b",
     re.I,
 )
+# a percentage alone is a share of anything ("25% of the samples"), not a concentration
 _CONCENTRATION = re.compile(
     r"\b(\d[\d,.]*)\s*(?:ppm|ppb|ppt|parts\s+per\s+(?:million|billion|trillion)|[mµμun]g/(?:kg|g|l)\b|g/t\b|"
-    r"wt\s?%|%|per\s?cent|percent)",
+    r"wt\s?%)",
     re.I,
 )
 
@@ -269,7 +279,11 @@ def answer_type(question: str) -> str | None:
         kind == "count" and (_MONEY_ASK.search(q) or _MONEY_IN_COUNT.search(q))
     ):
         return "money"  # "price per sample", "how much money was spent": an amount with its currency
-    if kind in (None, "measure", "count") and _CONCENTRATION_ASK.search(q) and question_elements(question):
+    if (
+        (kind in (None, "measure") or (kind == "count" and "how much" in q))
+        and _CONCENTRATION_ASK.search(q)
+        and question_elements(question)
+    ):
         return "concentration"
     if kind is None and _QUANTITY_ASK.search(q):
         return "measure"
@@ -339,7 +353,10 @@ _EVENT_VERB = (
 # The step a yes/no or "when" question asks about: the verb after "did/was/has ..." ("did Nepal sign",
 # "which year was the sampling finished"), not one in a clause of its own ("decide to create", "the
 # agreement that created").
-_WORD_NOT_CLAUSE = r"(?:(?!(?:which|what|who|when|where|how|that|to)\b)[^\s?]+\s+)"
+_WORD_NOT_CLAUSE = (
+    r"(?:(?!(?:which|what|who|when|where|how|that|to|after|before|since|until|once|because|while|if)\b)"
+    r"[^\s?]+\s+)"
+)
 # the verb itself not after a preposition: "in Abuja for starting the project" is why he was there
 _NOT_AFTER_PREPOSITION = r"(?<!\bfor )(?<!\bto )(?<!\bof )(?<!\bafter )(?<!\bbefore )(?<!\bby )"
 _POLAR_EVENT = re.compile(
@@ -412,11 +429,17 @@ _NOT_DONE = frozenset({"to", "will", "would", "could", "may", "might", "should",
 _WHEN_PART = (
     r"(?:\d{1,2}(?:st|nd|rd|th)?\s+"
     + _MONTH.pattern
-    + r"(?:\s+\d{4})?|"
+    + r"(?:\s+"
+    + _YEAR.pattern
+    + r")?|"
     + _MONTH.pattern
-    + r"(?:\s+\d{4})?|\d{4})"
+    + r"(?:\s+"
+    + _YEAR.pattern
+    + r")?|"
+    + _YEAR.pattern
+    + r")"
 )
-_DATE_RANGE = re.compile(r"\bfrom\s+" + _WHEN_PART + r"\s+(?:to|until|till|through)\s+" + _WHEN_PART)
+_DATE_RANGE = re.compile(r"\b[Ff]rom\s+" + _WHEN_PART + r"\s+(?:to|until|till|through)\s+" + _WHEN_PART)
 _START_OR_END = terms_of("start begin launch commence open complete finish finalise finalize conclude")
 
 
@@ -425,8 +448,10 @@ def states_event(text: str, event: frozenset[str]) -> bool:
     agreement" does, "agreed to sign a memorandum" or "will sign" does not. A span of dates ("held from 29
     August to 27 September") states when something started and when it finished."""
     words = re.findall(r"[\w'’-]+", text.lower())
-    if event & _START_OR_END and _DATE_RANGE.search(text):
-        return True
+    if event & _START_OR_END and (span := _DATE_RANGE.search(text)):
+        before = re.findall(r"[\w'’-]+", text[: span.start()].lower())[-3:]  # "will run from 2021 to 2025"
+        if not set(before) & _NOT_DONE:
+            return True
     return any(terms_of(w) & event and (i == 0 or words[i - 1] not in _NOT_DONE) for i, w in enumerate(words))
 
 
@@ -518,9 +543,7 @@ def about_another(text: str, names: dict[str, str], elements: frozenset[str]) ->
 _LEAD_ELEMENT = re.compile(
     r"\blead\s+(?:concentrations?|contents?|levels?|values?|pollution|contamination|poisoning|isotopes?|"
     r"anomal\w*|baselines?|data|maps?)\b"
-    r"|\b(?:median|mean|average|total|background|baseline)\s+lead\b"
-    r"|\blead\s+(?:in|of)\s+(?:the\s+)?(?:\w+\s+)?(?:soils?|topsoils?|subsoils?|sediments?|waters?|rocks?|crust|"
-    r"rice|crops?|blood|dust|air)\b",
+    r"|\b(?:median|mean|average|background|baseline)\s+lead\b",
     re.I,
 )
 

@@ -60,7 +60,6 @@ _COMBINING_FORMS = {
     "japan": "Japano",
     "france": "Franco",
     "russia": "Russo",
-    "india": "Indo",
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -128,9 +128,29 @@ class Evidence:
     # the country whose institutions are asked for ("which Peruvian institution"), body_country()
     body_country: str | None = None
     # sentences of the chunks next to the retrieved ones (nearby_chunks), best first: only to complete a pick
-    reserve: list[Candidate] = field(default_factory=list)
-    # passage rank of each nearby chunk -> ranks of the retrieved passages it is next to
-    next_to: dict[int, frozenset[int]] = field(default_factory=dict)
+    # Chunks next to the retrieved ones in the same document: where the value a pick lacks often sits
+    # ("## Participants" under the workshop's opening chunk). Their sentences never enter the retrieval-level
+    # signals (scores, coverage); they can only complete a pick (quoted_sentences) with the value the
+    # typed-answer check asks for. Found and scored only when a pick needs them.
+    find_nearby: Callable[[], tuple[list[Candidate], dict[int, frozenset[int]]]] | None = field(
+        default=None, compare=False, repr=False
+    )
+    nearby_found: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def _nearby(self) -> tuple[list[Candidate], dict[int, frozenset[int]]]:
+        if "found" not in self.nearby_found:
+            self.nearby_found["found"] = self.find_nearby() if self.find_nearby else ([], {})
+        return self.nearby_found["found"]
+
+    @property
+    def reserve(self) -> list[Candidate]:
+        """Sentences of the nearby chunks, best first."""
+        return self._nearby()[0]
+
+    @property
+    def next_to(self) -> dict[int, frozenset[int]]:
+        """Passage rank of each nearby chunk -> ranks of the retrieved passages it is next to."""
+        return self._nearby()[1]
 
     def states_step(self, c: Candidate) -> bool:
         """Does the candidate state the asked step as done (``states_event``), about what was asked: with
@@ -261,30 +281,33 @@ def nearby_chunks(
     return [(found[row], frozenset(next_to[row])) for row in found]
 
 
+def _quotable_spans(passages: Sequence[Passage], pages: PageLocator) -> list[SentenceSpan]:
+    spans = []
+    for p in passages:
+        for s in passage_sentences(p, pages):
+            s = trim_markup(s)
+            if is_quotable(s.text):
+                spans.append(s)
+    return spans
+
+
 def gather(
     question: str,
     passages: Sequence[Passage],
     index: SearchIndex,
     embedder: Embedder,
     max_passages: int,
+    nearby: bool = True,
 ) -> Evidence:
-    """Score the quotable sentences of the top ``max_passages`` passages (one embedding call)."""
+    """Score the quotable sentences of the top ``max_passages`` passages (one embedding call).
+
+    With ``nearby``, the chunks next to them may later complete a pick (``Evidence.reserve``); an answerer
+    that shows its model only the retrieved passages (``bot.llm``) turns that off.
+    """
     question = normalise_question(question)
     top = list(passages[:max_passages])
-    # Chunks next to the retrieved ones in the same document: where the value a pick lacks often sits
-    # ("## Participants" under the workshop's opening chunk). Their sentences only complete a pick
-    # (quoted_sentences); they never enter the abstention signals.
-    found_nearby = nearby_chunks(top, index, after_rank=max((p.rank for p in passages), default=0))
-    nearby = [p for p, _ in found_nearby]
-    next_to = {p.rank: ranks for p, ranks in found_nearby}
     pages = PageLocator(index)
-    spans: list[SentenceSpan] = []
-    reserve_spans: list[SentenceSpan] = []
-    for p in top + nearby:
-        for s in passage_sentences(p, pages):
-            s = trim_markup(s)
-            if is_quotable(s.text):
-                (reserve_spans if p.rank in next_to else spans).append(s)
+    spans = _quotable_spans(top, pages)
     terms = terms_of(question) - REQUEST_WORDS
     special = specific_terms(question) & terms
     weights = term_weights(question, index)
@@ -292,17 +315,17 @@ def gather(
     # The document's date counts too: a news item dated 2018 is about 2018 without saying so.
     tokens_of_passage = {
         p.rank: t | frozenset(tokenize(p.document.date or ""))
-        for p, t in zip(
-            top + nearby, passage_tokens + [terms_of(passage_text(p)) for p in nearby], strict=True
-        )
+        for p, t in zip(top, passage_tokens, strict=True)
     }
     # A passage that names none of the countries asked about ("how many samples has the Nigeria project
     # collected" against the Laos report) gives no value for it, unless other countries are what is asked.
     kind = answer_type(question)
     asked_countries = country_names(question, any_case=True) if kind != "countries" else []
-    off_country = {
-        p.rank for p in top + nearby if not all(mentions_country(passage_text(p), c) for c in asked_countries)
-    }
+
+    def off_country_of(ps: Sequence[Passage]) -> set[int]:
+        return {p.rank for p in ps if not all(mentions_country(passage_text(p), c) for c in asked_countries)}
+
+    off_country = off_country_of(top)
     # Evidence should sit in one place: the best single passage's share of the question, not the union.
     coverage = max((_overlap(terms, t, weights) for t in passage_tokens), default=0.0) if terms else 0.0
     numbers = frozenset(t for t in terms if any(ch.isdigit() for ch in t))
@@ -318,14 +341,11 @@ def gather(
             spans,
             key=lambda s: -(_overlap(terms, terms_of(s.text), weights) - 0.05 * s.passage_rank),
         )[:MAX_CANDIDATES]
-    reserve_spans = sorted(
-        reserve_spans, key=lambda s: -(_overlap(terms, terms_of(s.text), weights) - 0.05 * s.passage_rank)
-    )[:MAX_RESERVE]
-    qv, sv = _SENTENCE_VECTORS.embed(embedder, question, [s.text for s in spans + reserve_spans], index)
-    cosines = sv @ qv if len(sv) else np.zeros(0, dtype=np.float32)
+    qv, sv = _SENTENCE_VECTORS.embed(embedder, question, [s.text for s in spans], index)
+    cosines = sv @ qv if len(spans) else np.zeros(0, dtype=np.float32)
 
     best_in_passage: dict[int, float] = {}
-    for s, c in zip(spans, cosines, strict=False):
+    for s, c in zip(spans, cosines, strict=True):
         best_in_passage[s.passage_rank] = max(best_in_passage.get(s.passage_rank, -1.0), float(c))
     passage_cos = {
         p.rank: float(p.dense_score) if p.dense_score is not None else best_in_passage.get(p.rank, 0.0)
@@ -337,13 +357,25 @@ def gather(
     # are what is asked for)
     asked_elements = question_elements(question) if kind != "elements" else frozenset()
     people = people_in(top, word_vocabulary(embedder)) if kind == "role" else frozenset()
-    candidates = []
-    for s, c, v in zip(spans + reserve_spans, cosines, sv, strict=True):
+
+    def scored(
+        span_list: list[SentenceSpan],
+        cos: np.ndarray,
+        vectors: np.ndarray,
+        passage_terms: dict,
+        off: set[int],
+    ) -> list[Candidate]:
+        out = []
+        for s, c, v in zip(span_list, cos, vectors, strict=True):
+            out.append(score_one(s, float(c), v, passage_terms, off))
+        return out
+
+    def score_one(s: SentenceSpan, c: float, v: np.ndarray, passage_terms: dict, off: set[int]) -> Candidate:
         tokens = terms_of(s.text)
         lexical = _overlap(terms, tokens, weights) if terms else 0.0
         spec = _overlap(special, tokens, {}) if special else 0.0
         score = (
-            W_SENTENCE_COS * float(c)
+            W_SENTENCE_COS * c
             + W_PASSAGE_COS * passage_cos.get(s.passage_rank, 0.0)
             + W_LEXICAL * lexical
             + W_SPECIFIC * spec
@@ -358,23 +390,43 @@ def gather(
         if other:
             score -= W_OTHER_INSTANCE
         on_numbers = (
-            numbers <= tokens_of_passage.get(s.passage_rank, frozenset())
+            numbers <= passage_terms.get(s.passage_rank, frozenset())
             and not other
-            and s.passage_rank not in off_country
+            and s.passage_rank not in off
         )
-        candidates.append(Candidate(s, float(c), lexical, spec, score, tokens, v, on_numbers))
+        return Candidate(s, c, lexical, spec, score, tokens, v, on_numbers)
+
+    candidates = scored(spans, cosines, sv, tokens_of_passage, off_country)
     known = question_values(question)
     if kind == "count":
         candidates = _judge_counted(question, embedder, candidates, known)
-    reserve = sorted(candidates[len(spans) :], key=lambda c: -c.score)
-    candidates = sorted(candidates[: len(spans)], key=lambda c: -c.score)
+    candidates.sort(key=lambda c: -c.score)
+
+    def find_nearby() -> tuple[list[Candidate], dict[int, frozenset[int]]]:
+        """Candidates from the chunks next to the retrieved ones (scored like the others, on demand)."""
+        found = nearby_chunks(top, index, after_rank=max((p.rank for p in passages), default=0))
+        near = [p for p, _ in found]
+        near_spans = sorted(
+            _quotable_spans(near, pages),
+            key=lambda s: -(_overlap(terms, terms_of(s.text), weights) - 0.05 * s.passage_rank),
+        )[:MAX_RESERVE]
+        if not near_spans:
+            return [], {}
+        _, vectors = _SENTENCE_VECTORS.embed(embedder, question, [s.text for s in near_spans], index)
+        near_terms = {
+            p.rank: terms_of(passage_text(p)) | frozenset(tokenize(p.document.date or "")) for p in near
+        }
+        reserve = scored(near_spans, vectors @ qv, vectors, near_terms, off_country_of(near))
+        if kind == "count":
+            reserve = _judge_counted(question, embedder, reserve, known)
+        return sorted(reserve, key=lambda c: -c.score), {p.rank: ranks for p, ranks in found}
+
     disclaimed = any(
         c.lexical >= DISCLAIMER_MIN_OVERLAP and _DISCLAIMER.search(c.span.text) for c in candidates
     )
     return Evidence(
         candidates=candidates,
-        reserve=reserve,
-        next_to=next_to,
+        find_nearby=find_nearby if nearby else None,
         best_score=candidates[0].score if candidates else 0.0,
         best_cosine=max((c.cosine for c in candidates), default=0.0),
         passage_cosine=max(passage_cos.values(), default=0.0),

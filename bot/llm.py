@@ -321,7 +321,8 @@ class LLMAnswerer:
         if not top:
             yield abstention(question, passages, NO_PASSAGES, backend=self.backend)
             return
-        evidence = gather(question, top, index, self.embedder, len(top))
+        # the model sees only these passages, so a value from a chunk next to them cannot justify answering
+        evidence = gather(question, top, index, self.embedder, len(top), nearby=False)
         if (reason := weak_evidence(evidence, self.settings)) is not None:
             yield abstention(question, passages, reason, backend=self.backend)
             return

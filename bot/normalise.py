@@ -29,14 +29,22 @@ _ABBREVIATION = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")"
 _MONTH_ABBREVIATION = re.compile(
     r"\b(" + _ABBREVIATION + r")\.?(?=\s*[-–/]?\s*(?:\d|" + _ABBREVIATION + r"\b))"
     r"|(?<=\d\s)(" + _ABBREVIATION + r")\b\.?"
-    r"|(?<=[-–/])(" + _ABBREVIATION + r")\b\.?(?=\s*\d)",
+    r"|(?<=[-–/])(" + _ABBREVIATION + r")\b\.?(?=\s*(?:\d|[.,;:?!)]|$))",
     re.IGNORECASE,
 )
 # "200 000", "1 731" (also with a no-break or thin space): one number, written as the documents do.
-_SPACE_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d.,]?\d)")
+# Led by two or three digits (or a scale's "1:"): "Table 3 250 samples" stays two numbers.
+_SPACE_GROUPED = re.compile(
+    r"(?:(?<=1:)\d{1,3}|(?<![\d.,:])\d{2,3})(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d.,]?\d)"
+)
+
+
+def _month(m: re.Match[str]) -> str:
+    word = next(g for g in m.groups() if g)
+    return m.group(0) if word.isupper() else _MONTHS[word.lower()]  # "SEP 2" is a code, not September
 
 
 def normalise_question(text: str) -> str:
     """``text`` with month abbreviations spelled out and space-grouped numbers comma-grouped."""
-    text = _MONTH_ABBREVIATION.sub(lambda m: _MONTHS[next(g for g in m.groups() if g).lower()], text)
+    text = _MONTH_ABBREVIATION.sub(_month, text)
     return _SPACE_GROUPED.sub(lambda m: re.sub(r"[ \u00a0\u2009\u202f]", ",", m.group(0)), text)
