@@ -73,12 +73,12 @@ HOLDOUTS = {
     "63.3%, 7b33dd6: 86.7% / 50.0%, old code: 76.7% / 56.7%); its misses have not been read",
     EVAL_DIR / "qa_blind15.jsonl": "written blind; first run with f43700e 93.3% / 86.7% (a24b379: the same, "
     "7b33dd6: 93.3% / 70.0%, old code: 86.7% / 56.7%); its misses have not been read",
-    EVAL_DIR / "qa_blind16.jsonl": "written blind; first run with 88c9916 83.3% / 80.0%; its misses were read "
-    "on the third pass",
+    EVAL_DIR / "qa_blind16.jsonl": "written blind; first run with 88c9916 83.3% / 80.0%; "
+    "its misses were read on the third pass",
     EVAL_DIR / "qa_blind17.jsonl": "written blind; first run with 88c9916 93.3% / 86.7%; its misses have not "
     "been read",
-    EVAL_DIR / "qa_blind18.jsonl": "written blind; first run with 88c9916 83.3% / 86.7%; its misses were read "
-    "on the third pass",
+    EVAL_DIR / "qa_blind18.jsonl": "written blind; first run with 88c9916 83.3% / 86.7%; "
+    "its misses were read on the third pass",
     EVAL_DIR / "qa_blind19.jsonl": "written blind; first run with 88c9916 93.3% / 80.0%; its misses have not "
     "been read",
 }
