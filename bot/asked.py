@@ -359,23 +359,15 @@ _WORD_NOT_CLAUSE = (
 )
 # the verb itself not after a preposition: "in Abuja for starting the project" is why he was there
 _NOT_AFTER_PREPOSITION = r"(?<!\bfor )(?<!\bto )(?<!\bof )(?<!\bafter )(?<!\bbefore )(?<!\bby )"
+# after the auxiliary: up to ten words of the subject, then the verb of the step
+_STEP_AFTER_AUXILIARY = _WORD_NOT_CLAUSE + r"{1,10}?" + _NOT_AFTER_PREPOSITION + r"(" + _EVENT_VERB + r")\b"
 _POLAR_EVENT = re.compile(
     r"(?:^|[,;:?–-]\s*|\b(?:and|or|why)\s+|\b(?:when|(?:which|what)\s+(?:year|date|day|month))\s+)"
     r"(?:did|does|do|has|have|had|was|were|is|are|will)\s+"
-    + _WORD_NOT_CLAUSE
-    + r"{1,10}?"
-    + _NOT_AFTER_PREPOSITION
-    + r"("
-    + _EVENT_VERB
-    + r")\b"
+    + _STEP_AFTER_AUXILIARY
     # "which projects did UNESCO approve": the thing asked for is what the step produced
     + r"|\b(?:which|what)\s+(?:[\w-]+\s+){0,4}?(?:did|does|do)\s+"
-    + _WORD_NOT_CLAUSE
-    + r"{1,10}?"
-    + _NOT_AFTER_PREPOSITION
-    + r"("
-    + _EVENT_VERB
-    + r")\b"
+    + _STEP_AFTER_AUXILIARY
     # "when will the maps be finished" typed as "when the maps will be finished", "on what date the MOU
     # was finally signed"
     + r"|\b(?:when|which|what)\s+"
