@@ -44,6 +44,8 @@ BLIND_SETS = {
     "qa_blind17.jsonl": ("x", 60, 30),
     "qa_blind18.jsonl": ("y", 60, 30),
     "qa_blind19.jsonl": ("z", 60, 30),
+    "qa_blind20.jsonl": ("j", 60, 30),
+    "qa_blind21.jsonl": ("l", 60, 30),
 }
 BLINDS = [EVAL / name for name in BLIND_SETS]
 
