@@ -43,6 +43,10 @@ BENCH_DIR = Path(os.environ.get("ICGG_BENCH_DIR", "/tmp/icgg-bench-query"))
 TARGETS = {"search": 25.0, "ask": 100.0, "search_100k": 60.0}  # p50 ms, from the issue
 
 
+def target(name: str) -> str:
+    return f"p50 ≤ {TARGETS[name]:.0f} ms"
+
+
 def reading(m: dict[str, float]) -> list[str]:
     """The closing paragraph, written from this run's measurements (``m``: p50/p95 in ms, pass counts)."""
     met = [
@@ -298,22 +302,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         "| Operation | n | p50 ms | p95 ms | target |",
         "| --- | ---: | ---: | ---: | --- |",
     ]
+    measured: dict[str, float] = {}  # what the closing reading() is written from
     embed_times = timed(lambda q: embedder.embed([q]), queries)
     lines.append(row("query embedding alone (MiniLM, 1 query)", embed_times))
     for mode in ("hybrid", "dense", "bm25"):
         t = timed(lambda q, m=mode: assistant.search(q, mode=m), queries)
         if mode == "hybrid":
-            search_p50 = pct(t, 50)
-        lines.append(row(f"search, {mode} (top 5)", t, "p50 ≤ 25 ms" if mode == "hybrid" else ""))
+            measured["search_p50"] = pct(t, 50)
+        lines.append(row(f"search, {mode} (top 5)", t, target("search") if mode == "hybrid" else ""))
         print(lines[-1], flush=True)
-    measured: dict[str, float] = {}
     t = timed(lambda q: assistant.ask(q), queries)
     measured |= {"ask_p50": pct(t, 50), "ask_p95": pct(t, 95)}
-    lines.append(row("ask, extractive answer (search + answer)", t, "p50 ≤ 100 ms"))
+    lines.append(row("ask, extractive answer (search + answer)", t, target("ask")))
     print(lines[-1], flush=True)
     hidden = Assistant(settings, embedder, WithoutSentenceVectors(assistant.index))
     t = timed(lambda q: hidden.ask(q), queries)
-    measured |= {"search_p50": search_p50, "hidden_p50": pct(t, 50), "hidden_p95": pct(t, 95)}
+    measured |= {"hidden_p50": pct(t, 50), "hidden_p95": pct(t, 95)}
     lines.append(row("ask, extractive answer, sentence vectors hidden (embedded at question time)", t))
     print(lines[-1], flush=True)
     passes = forward_passes_per_call(embedder, assistant.ask, queries)
@@ -370,10 +374,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             open_s = time.perf_counter() - t0
             for mode in ("hybrid", "dense", "bm25"):
                 t = timed(lambda q, m=mode, a=big: a.search(q, mode=m), queries)
-                target = "p50 ≤ 60 ms" if mode == "hybrid" else ""
+                wanted = target("search_100k") if mode == "hybrid" else ""
                 if mode == "hybrid":
                     measured["flat_p50" if kind.startswith("flat") else "hnsw_p50"] = pct(t, 50)
-                lines.append(f"| {kind} |" + row(f"search, {mode}", t, target)[1:])
+                lines.append(f"| {kind} |" + row(f"search, {mode}", t, wanted)[1:])
                 print(lines[-1], flush=True)
             t = timed(lambda q, a=big: cached_search(a, vectors, q, "hybrid"), queries)
             lines.append(f"| {kind} |" + row("search, hybrid, query vector precomputed", t)[1:])

@@ -432,18 +432,19 @@ _WHEN_PART = (
     + r")"
 )
 _DATE_RANGE = re.compile(r"\b[Ff]rom\s+" + _WHEN_PART + r"\s+(?:to|until|till|through)\s+" + _WHEN_PART)
-_START_OR_END = terms_of("start begin launch commence open complete finish finalise finalize conclude")
+# the families of starting and of finishing (_EVENT_FAMILIES)
+_START_OR_END = frozenset().union(*(f for f in _EVENT_FAMILY_TERMS if f & terms_of("start complete")))
 
 
 def states_event(text: str, event: frozenset[str]) -> bool:
     """Does ``text`` state the step (``polar_event``) as taken, not only as intended: "signed an
     agreement" does, "agreed to sign a memorandum" or "will sign" does not. A span of dates ("held from 29
     August to 27 September") states when something started and when it finished."""
-    words = re.findall(r"[\w'’-]+", text.lower())
     if event & _START_OR_END and (span := _DATE_RANGE.search(text)):
         before = re.findall(r"[\w'’-]+", text[: span.start()].lower())[-3:]  # "will run from 2021 to 2025"
         if not set(before) & _NOT_DONE:
             return True
+    words = re.findall(r"[\w'’-]+", text.lower())
     return any(terms_of(w) & event and (i == 0 or words[i - 1] not in _NOT_DONE) for i, w in enumerate(words))
 
 

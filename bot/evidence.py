@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -127,7 +128,6 @@ class Evidence:
     asked_cause: bool = False  # asks_cause(): "why did X happen"
     # the country whose institutions are asked for ("which Peruvian institution"), body_country()
     body_country: str | None = None
-    # sentences of the chunks next to the retrieved ones (nearby_chunks), best first: only to complete a pick
     # Chunks next to the retrieved ones in the same document: where the value a pick lacks often sits
     # ("## Participants" under the workshop's opening chunk). Their sentences never enter the retrieval-level
     # signals (scores, coverage); they can only complete a pick (quoted_sentences) with the value the
@@ -135,22 +135,20 @@ class Evidence:
     find_nearby: Callable[[], tuple[list[Candidate], dict[int, frozenset[int]]]] | None = field(
         default=None, compare=False, repr=False
     )
-    nearby_found: dict = field(default_factory=dict, compare=False, repr=False)
 
+    @cached_property
     def _nearby(self) -> tuple[list[Candidate], dict[int, frozenset[int]]]:
-        if "found" not in self.nearby_found:
-            self.nearby_found["found"] = self.find_nearby() if self.find_nearby else ([], {})
-        return self.nearby_found["found"]
+        return self.find_nearby() if self.find_nearby else ([], {})
 
     @property
     def reserve(self) -> list[Candidate]:
         """Sentences of the nearby chunks, best first."""
-        return self._nearby()[0]
+        return self._nearby[0]
 
     @property
     def next_to(self) -> dict[int, frozenset[int]]:
         """Passage rank of each nearby chunk -> ranks of the retrieved passages it is next to."""
-        return self._nearby()[1]
+        return self._nearby[1]
 
     def states_step(self, c: Candidate) -> bool:
         """Does the candidate state the asked step as done (``states_event``), about what was asked: with
@@ -264,7 +262,6 @@ def nearby_chunks(
     with the ranks of the retrieved passages it is next to. Rows of a document are consecutive in chunk
     order (``index.builder`` numbers them so)."""
     retrieved = {p.chunk.row for p in top}
-    last_rank = after_rank
     found: dict[int, Passage] = {}
     next_to: dict[int, set[int]] = {}
     for p in top:
@@ -275,10 +272,16 @@ def nearby_chunks(
                 chunk = index.chunk(row)
                 if chunk.doc_id != p.chunk.doc_id or len(found) >= MAX_NEARBY:
                     continue
-                rank = last_rank + len(found) + 1
+                rank = after_rank + len(found) + 1
                 found[row] = Passage(rank=rank, score=0.0, chunk=chunk, document=p.document)
             next_to.setdefault(row, set()).add(p.rank)
     return [(found[row], frozenset(next_to[row])) for row in found]
+
+
+def _dated_terms(p: Passage, terms: frozenset[str]) -> frozenset[str]:
+    """A passage's terms (``terms``) and its document's date: a news item dated 2018 is about 2018 without
+    saying so."""
+    return terms | frozenset(tokenize(p.document.date or ""))
 
 
 def _quotable_spans(passages: Sequence[Passage], pages: PageLocator) -> list[SentenceSpan]:
@@ -312,11 +315,7 @@ def gather(
     special = specific_terms(question) & terms
     weights = term_weights(question, index)
     passage_tokens = [terms_of(passage_text(p)) for p in top]
-    # The document's date counts too: a news item dated 2018 is about 2018 without saying so.
-    tokens_of_passage = {
-        p.rank: t | frozenset(tokenize(p.document.date or ""))
-        for p, t in zip(top, passage_tokens, strict=True)
-    }
+    tokens_of_passage = {p.rank: _dated_terms(p, t) for p, t in zip(top, passage_tokens, strict=True)}
     # A passage that names none of the countries asked about ("how many samples has the Nigeria project
     # collected" against the Laos report) gives no value for it, unless other countries are what is asked.
     kind = answer_type(question)
@@ -336,11 +335,11 @@ def gather(
     if special:
         specific_coverage = max((_overlap(special, t, {}) for t in passage_tokens), default=0.0)
 
-    if len(spans) > MAX_CANDIDATES:  # keep embedding cost bounded: cheap pre-ranking by overlap and rank
-        spans = sorted(
-            spans,
-            key=lambda s: -(_overlap(terms, terms_of(s.text), weights) - 0.05 * s.passage_rank),
-        )[:MAX_CANDIDATES]
+    def prerank(s: SentenceSpan) -> float:  # cheap, before embedding: overlap with the question, then rank
+        return -(_overlap(terms, terms_of(s.text), weights) - 0.05 * s.passage_rank)
+
+    if len(spans) > MAX_CANDIDATES:  # keep embedding cost bounded
+        spans = sorted(spans, key=prerank)[:MAX_CANDIDATES]
     qv, sv = _SENTENCE_VECTORS.embed(embedder, question, [s.text for s in spans], index)
     cosines = sv @ qv if len(spans) else np.zeros(0, dtype=np.float32)
 
@@ -362,15 +361,17 @@ def gather(
         span_list: list[SentenceSpan],
         cos: np.ndarray,
         vectors: np.ndarray,
-        passage_terms: dict,
+        passage_terms: dict[int, frozenset[str]],
         off: set[int],
     ) -> list[Candidate]:
-        out = []
-        for s, c, v in zip(span_list, cos, vectors, strict=True):
-            out.append(score_one(s, float(c), v, passage_terms, off))
-        return out
+        return [
+            score_one(s, float(c), v, passage_terms, off)
+            for s, c, v in zip(span_list, cos, vectors, strict=True)
+        ]
 
-    def score_one(s: SentenceSpan, c: float, v: np.ndarray, passage_terms: dict, off: set[int]) -> Candidate:
+    def score_one(
+        s: SentenceSpan, c: float, v: np.ndarray, passage_terms: dict[int, frozenset[str]], off: set[int]
+    ) -> Candidate:
         tokens = terms_of(s.text)
         lexical = _overlap(terms, tokens, weights) if terms else 0.0
         spec = _overlap(special, tokens, {}) if special else 0.0
@@ -406,16 +407,11 @@ def gather(
         """Candidates from the chunks next to the retrieved ones (scored like the others, on demand)."""
         found = nearby_chunks(top, index, after_rank=max((p.rank for p in passages), default=0))
         near = [p for p, _ in found]
-        near_spans = sorted(
-            _quotable_spans(near, pages),
-            key=lambda s: -(_overlap(terms, terms_of(s.text), weights) - 0.05 * s.passage_rank),
-        )[:MAX_RESERVE]
+        near_spans = sorted(_quotable_spans(near, pages), key=prerank)[:MAX_RESERVE]
         if not near_spans:
             return [], {}
         _, vectors = _SENTENCE_VECTORS.embed(embedder, question, [s.text for s in near_spans], index)
-        near_terms = {
-            p.rank: terms_of(passage_text(p)) | frozenset(tokenize(p.document.date or "")) for p in near
-        }
+        near_terms = {p.rank: _dated_terms(p, terms_of(passage_text(p))) for p in near}
         reserve = scored(near_spans, vectors @ qv, vectors, near_terms, off_country_of(near))
         if kind == "count":
             reserve = _judge_counted(question, embedder, reserve, known)

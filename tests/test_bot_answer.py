@@ -830,7 +830,7 @@ def test_a_pick_lacking_the_value_is_completed_from_the_next_chunk_of_its_docume
     assert any("31 trainees" in c.span.text for c in quoted)
     assert weak_evidence(evidence, assistant.settings, quoted) is None
     # the nearby chunk never changes what abstention is decided on, only what completes a pick
-    alone = replace(evidence, find_nearby=None, nearby_found={})
+    alone = replace(evidence, find_nearby=None)
     assert weak_evidence(alone, assistant.settings, quoted_sentences(alone, 3)) is not None
     # the answer cites it, verbatim on its page, with the retrieved passage its chunk is next to
     answer = ExtractiveAnswerer(assistant.settings, assistant.embedder).answer(
