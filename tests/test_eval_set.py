@@ -1,4 +1,4 @@
-"""The evaluation question sets in ``tests/eval/``: ``qa.jsonl``, ``qa_holdout.jsonl``, fifteen blind sets.
+"""The evaluation question sets in ``tests/eval/``: ``qa.jsonl``, ``qa_holdout.jsonl`` and the blind sets of ``BLIND_SETS``.
 
 Checks the schema, the mix of question kinds, and - most importantly - that the gold is right:
 every expected fact literally occurs in one of the documents named as its source, so a retrieval or
@@ -46,6 +46,9 @@ BLIND_SETS = {
     "qa_blind19.jsonl": ("z", 60, 30),
     "qa_blind20.jsonl": ("j", 60, 30),
     "qa_blind21.jsonl": ("l", 60, 30),
+    "qa_blind22.jsonl": ("a", 60, 30),
+    "qa_blind23.jsonl": ("i", 60, 30),
+    "qa_blind24.jsonl": ("o", 60, 30),
 }
 BLINDS = [EVAL / name for name in BLIND_SETS]
 
