@@ -1,4 +1,4 @@
-"""The evaluation question sets in ``tests/eval/``: ``qa.jsonl``, ``qa_holdout.jsonl`` and the blind sets of ``BLIND_SETS``.
+"""The evaluation question sets in ``tests/eval/``: ``qa.jsonl``, ``qa_holdout.jsonl``, the blind sets.
 
 Checks the schema, the mix of question kinds, and - most importantly - that the gold is right:
 every expected fact literally occurs in one of the documents named as its source, so a retrieval or
