@@ -140,7 +140,14 @@ def score(assistant: Assistant, settings: Settings, questions, times: list[float
         t0 = time.perf_counter()
         answer = assistant.answerer.answer(q, passages, assistant.index)
         times.append(time.perf_counter() - t0)
-        ev = gather(q, passages, assistant.index, assistant.embedder, settings.answer_passages)
+        ev = gather(
+            q,
+            passages,
+            assistant.index,
+            assistant.embedder,
+            settings.answer_passages,
+            home_country=settings.home_country,
+        )
         rows.append(Row(q, answerable, ev, not answer.abstained))
     return rows
 

@@ -89,7 +89,14 @@ class ExtractiveAnswerer:
         passages = list(passages)
         if not passages:
             return abstention(question, passages, NO_PASSAGES)
-        evidence = gather(question, passages, index, self.embedder, self.settings.answer_passages)
+        evidence = gather(
+            question,
+            passages,
+            index,
+            self.embedder,
+            self.settings.answer_passages,
+            home_country=self.settings.home_country,
+        )
         picked = quoted_sentences(evidence, self.settings.answer_max_sentences)
         if (reason := weak_evidence(evidence, self.settings, picked)) is not None:
             return abstention(question, passages, reason)

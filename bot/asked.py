@@ -65,12 +65,24 @@ _NOT_BEFORE_ASKED = (
 )
 
 
+# "which kind of metals", "list of the countries": "of" after these still leads to the thing asked for;
+# after other nouns it does not ("which forms of the metals" asks for forms).
+_OF_LEADS_ON = (
+    r"(?:kinds?|types?|sorts?|groups?|sets?|lists?|names?|one|ones|all|each|any|many|some|most|both)"
+)
+
+
 def _which_of(nouns: str) -> re.Pattern[str]:
     """A "which/what/list/name ... <noun>" ask, up to five words between ("list of the 11 partner
-    countries"), none of them an auxiliary or a preposition other than "of"."""
+    countries"), none of them an auxiliary or a preposition, and "of" only after a word like "kind"."""
     return re.compile(
-        r"\b(?:which|what|list|name)\s+(?:(?!(?:" + _NOT_BEFORE_ASKED + r")\b)\w+\s+){0,5}?"
-        r"(?:" + nouns + r")\b"
+        r"\b(?:which|what|list|name)\s+(?:of\s+)?(?:"
+        + _OF_LEADS_ON
+        + r"\s+of\s+|(?!(?:"
+        + _NOT_BEFORE_ASKED
+        + r"|of)\b)\w+\s+){0,5}?(?:"
+        + nouns
+        + r")\b"
     )
 
 
@@ -104,6 +116,15 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     # "number of samples collected" in a search-box query too, but not "a number of"
+    # an identifier, not a count: "the certificate number of GSD-1", "its ISBN"
+    (
+        "code",
+        re.compile(
+            r"\b(?:certificate|serial|catalogue|catalog|registration|phone|telephone|fax|id|identification|"
+            r"licen[cs]e|permit|contract|grant|document|publication|report|isbn|issn|doi)\s+(?:numbers?|no\b|"
+            r"codes?|ids?)|\b(?:isbn|issn|doi)\b"
+        ),
+    ),
     ("count", re.compile(r"\bhow (?:many|much)\b|\b(?<!\ba )(?:number|percentage|share|fraction) of\b")),
     # a map's scale is a ratio ("1:1,000,000")
     (
@@ -117,6 +138,11 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("places", _which_of(r"cit(?:y|ies)|towns?|provinces?|continents?|rivers?|regions?")),
     ("universities", _which_of(r"universit(?:y|ies)|colleges?")),
     ("elements", _which_of(r"elements?|metals?")),
+    # the material sampled: "what sampling medium", "which media were collected in Laos"
+    (
+        "medium",
+        re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:medium|media)\b|\bsampl\w*\s+medi(?:um|a)\b"),
+    ),
     # ("which journal editor" asks for a person)
     (
         "journal",
@@ -129,7 +155,10 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 _ROLE_ASK = re.compile(
     r"\bwho\s+(?:is|was|are|were|will\s+be|has\s+been)\s+(?:\w+\s+){0,3}?" + _ROLE + r"\b"
-    r"|^(?:who\s+)?(?:the\s+)?(?:names?\s+of\s+the\s+)?" + _ROLE + r"(?:\s+of\b|-general\b)"
+    r"|^(?:who\s+)?(?:the\s+)?(?:names?\s+of\s+the\s+)?(?:[\w-]+\s+){0,2}?"
+    + _ROLE
+    + r"(?:\s+of\b|-general\b)"
+    r"|\bnames?\s+and\s+(?:position|title|function|role|affiliation)s?\b"
     r"|\bnames?\s+of\s+the\s+(?:[\w-]+\s+){0,2}?(?:" + _ROLE + r"|persons?|people)\b"
     # who led, headed or chaired something, signed on someone's behalf, took or left an office
     r"|\bwho\s+(?:\w+\s+){0,2}?(?:led|leads|leaded|leading|headed|heads|heading|chaired|chairs|chairing|"
@@ -140,6 +169,9 @@ _ROLE_ASK = re.compile(
 
 # A price, cost or budget asked for: "how much did it cost", "price per sample", "what is the budget".
 _MONEY_ASK = re.compile(r"\b(?:price|prices|cost|costs|budget|budgets|fees?|salar(?:y|ies)|tuition)\b")
+
+# "the value in US dollars", "how many yuan": a currency named asks for an amount of it
+_CURRENCY_ASK = re.compile(r"\b(?:dollars?|usd|us\$|yuan|rmb|cny|euros?|eur)\b|[$€£¥]")
 
 _MONEY_IN_COUNT = re.compile(r"\b(?:money|fund(?:s|ing|ed)?|spen[dt]|paid|pay|invest(?:ed|ment)?)\b")
 
@@ -194,6 +226,18 @@ _CONCENTRATION = re.compile(
     re.I,
 )
 
+_CODE = re.compile(
+    r"\b(?:[A-Z]{1,6}|No\.|[Nn]umber|[Rr]eport|[Ss]eries|[Pp]ublication|[Vv]olume|ISBN|ISSN)[-\s]?(\d+)(?:[-/.]\d+)*\b"
+)
+
+# What geochemical samples are taken of: the answer to "what sampling medium".
+_MEDIUM = re.compile(
+    r"\b(?:(?:stream|catchment|overbank|floodplain|flood-plain|lake|marine|active)\s+)?(?:sediments?|soils?|"
+    r"topsoils?|subsoils?|waters?|rocks?|humus|regolith|loess|till|alluvium|laterites?|plants?|vegetation|"
+    r"mosses?|dust|saprolite)\b",
+    re.I,
+)
+
 _TITLE = re.compile(r"\b" + _TITLE_WORDS + r"\.?\s+[A-Z][a-z]+")
 
 # Kinds whose value can be recognised reliably in a sentence; abstention requires one of these when it is
@@ -214,6 +258,8 @@ STRICT_KINDS = frozenset(
         "role",
         "journal",
         "concentration",
+        "medium",
+        "code",
     }
 )
 
@@ -224,6 +270,8 @@ KIND_WORDS = {
     "count": "a count",
     "measure": "a measure",
     "concentration": "a concentration with its unit",
+    "medium": "a sampling medium",
+    "code": "an identifier",
     "countries": "country names",
     "places": "place names",
     "universities": "names of universities",
@@ -275,8 +323,10 @@ def answer_type(question: str) -> str | None:
         kind = "places"  # "where was it held, which city?": the more precise ask
     if kind in (None, "person") and _ROLE_ASK.search(q):
         return "role"  # a "who" that asks who holds an office: answered by a person's name
-    if (kind is None and _MONEY_ASK.search(q)) or (
-        kind == "count" and (_MONEY_ASK.search(q) or _MONEY_IN_COUNT.search(q))
+    if (
+        (kind is None and _MONEY_ASK.search(q))
+        or (kind == "count" and (_MONEY_ASK.search(q) or _MONEY_IN_COUNT.search(q)))
+        or (kind in (None, "count", "measure") and _CURRENCY_ASK.search(q))
     ):
         return "money"  # "price per sample", "how much money was spent": an amount with its currency
     if (
@@ -384,11 +434,16 @@ _WHO_EVENT = re.compile(
     r"\bwho\s+(?:has\s+|had\s+|was\s+|were\s+|will\s+)?"
     r"(becomes?|became|replac(?:e|es|ed)|succeed(?:s|ed)?|appointed|elected)\b"
 )
+# "X's successor", "who took over from X": only a sentence that says someone succeeded or replaced X answers
+# it; one on X in office ("Director Dr Peng") or on someone else becoming a member does not.
+_SUCCESSION_ASK = re.compile(r"\bsuccessors?\b|\b(?:took|taken|take|takes)\s+over\s+(?:from|as)\b")
+_SUCCESSION = "replace succeed successor"
 
 # Verbs that state the same step: "won an award" is also "received an award".
 _EVENT_FAMILIES = (
     "sign conclude",
-    "become replace succeed appoint elect",
+    "become appoint elect",
+    _SUCCESSION,
     "leave resign retire",
     "complete finish finalise finalize conclude",
     "start begin launch commence open",
@@ -407,6 +462,8 @@ def polar_event(question: str) -> frozenset[str]:
     agreement" gives {"sign"}; "was it completed" gives complete, finish, ...), or nothing. A sentence
     saying only that Nepal visited and was invited does not answer it."""
     q = question.lower().strip()
+    if _SUCCESSION_ASK.search(q):
+        return terms_of(_SUCCESSION)
     m = _POLAR_EVENT.search(q) or _WHO_EVENT.search(q)
     if not m:
         return frozenset()
@@ -608,7 +665,7 @@ def body_country(question: str) -> str | None:
 _JOURNAL = re.compile(
     r"\b(?:Journal|Annals|Bulletin|Proceedings|Transactions|Acta)\s+(?:of\s+(?:the\s+)?)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*"
     r"|\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+(?:Journal|Frontiers|Letters|Reviews?|Bulletin|Geochemistry|Geology|"
-    r"Sciences?|Research|Exploration)\b"
+    r"Sciences?|Research|Exploration|News|Daily|Times|Gazette|Herald)\b"
 )
 
 
@@ -679,6 +736,10 @@ def carries_answer_type(
         return any(not set(tokenize(n)) <= known for n in names)
     if kind in ("count", "measure"):
         return bool(new_numbers(kind, text, known)[1])
+    if kind == "code":  # "GBW07301", "No. 19", "report 19": a number tied to a name, not given already
+        return any(m.group(1) not in known for m in _CODE.finditer(text))
+    if kind == "medium":  # any: "stream sediment or soil?" is answered by one of the two
+        return bool(_MEDIUM.search(text))
     return True
 
 

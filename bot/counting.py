@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from bot.countries import country_names, listed_countries
+from bot.countries import asks_about_others, countries_asked, listed_countries
 from bot.vectors import word_vectors
 from index.bm25 import STOPWORDS, tokenize
 from index.embeddings import Embedder
@@ -26,6 +26,8 @@ _HOW_MANY = re.compile(
     r"\b(?:how many|(?<!\ba )number of)\s+(?:of\s+(?:the|these|those|them|its|their)\s+)?([^?.,;:!()]*)", re.I
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
+_BE = frozenset({"is", "are", "was", "were"})
+_PLURAL = re.compile(r"[a-z]+(?<!s)s|[a-z]*men|people")
 COUNTED_WORDS = 3  # words after "how many" that may name the counted thing ("sampling points")
 WORDS_AFTER_NUMBER = 3  # words of the noun phrase after a number that may name what it counts
 _JOINING = frozenset({"and", "or"})  # "22 Chinese and Lao staff": one noun phrase
@@ -69,8 +71,13 @@ def counted_words(question: str) -> tuple[str, ...]:
     m = _HOW_MANY.search(question)
     if not m:
         return ()
+    tail = _WORD.findall(m.group(1).replace("'s ", " ").replace("’s ", " "))
+    # "how many (of them) were women": the plural noun after the verb, not a participle ("how many were
+    # trained", "were taken")
+    if len(tail) > 1 and tail[0].lower() in _BE and _PLURAL.fullmatch(tail[1].lower()):
+        tail = tail[1:]
     words: list[str] = []
-    for w in _WORD.findall(m.group(1).replace("'s ", " ").replace("’s ", " ")):
+    for w in tail:
         if w.lower() in STOPWORDS:
             break
         if len(w) > 1 and w.isupper():
@@ -113,7 +120,7 @@ class CountedMatcher:
         self.stems = frozenset(t for w in self.words for t in tokenize(w))
         self._embedder = embedder
         # "how many trainees came from Ethiopia": a count of one country's share
-        self.per_country = bool(country_names(question, any_case=True))
+        self.per_country = bool(countries_asked(question)) and not asks_about_others(question)
 
     def own_numbers(self, text: str, numbers: Sequence[re.Match[str]]) -> list[re.Match[str]]:
         """The numbers of ``text`` that may count what is asked: for a question about one country's share,

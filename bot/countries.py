@@ -54,24 +54,98 @@ def country_names(text: str, any_case: bool = False) -> list[str]:
     return (_COUNTRY_ANY_CASE if any_case else _COUNTRY).findall(text)
 
 
-# Combining forms that name a country inside a compound ("the Sino-Mongolian border").
-_COMBINING_FORMS = {
-    "china": "Sino",
-    "japan": "Japano",
-    "france": "Franco",
-    "russia": "Russo",
+# Adjectives of nationality, as partners name a country in a question ("the nigerian project", "the
+# Sino-Mongolian border", "cambodian side"); ambiguous ones ("American", "Guinean", "Dominican") are left out.
+_ADJECTIVES = """
+Afghanistan: Afghan; Albania: Albanian; Algeria: Algerian; Angola: Angolan;
+Argentina: Argentine, Argentinian; Armenia: Armenian; Australia: Australian; Austria: Austrian;
+Azerbaijan: Azerbaijani; Bangladesh: Bangladeshi; Belarus: Belarusian; Belgium: Belgian; Benin: Beninese;
+Bhutan: Bhutanese; Bolivia: Bolivian; Botswana: Botswanan; Brazil: Brazilian; Bulgaria: Bulgarian;
+Burkina Faso: Burkinabe; Burundi: Burundian; Cambodia: Cambodian, Khmer; Cameroon: Cameroonian;
+Canada: Canadian; Chad: Chadian; Chile: Chilean; China: Chinese, Sino; Colombia: Colombian;
+Congo: Congolese; Costa Rica: Costa Rican; Croatia: Croatian; Cuba: Cuban; Cyprus: Cypriot; Czechia: Czech;
+Denmark: Danish; Ecuador: Ecuadorian; Egypt: Egyptian; Eritrea: Eritrean; Estonia: Estonian;
+Ethiopia: Ethiopian; Fiji: Fijian; Finland: Finnish; France: French, Franco; Gabon: Gabonese;
+Gambia: Gambian; Germany: German; Ghana: Ghanaian; Greece: Greek; Guatemala: Guatemalan; Haiti: Haitian;
+Honduras: Honduran; Hungary: Hungarian; Iceland: Icelandic; India: Indian; Indonesia: Indonesian;
+Iran: Iranian; Iraq: Iraqi; Ireland: Irish; Israel: Israeli; Italy: Italian; Jamaica: Jamaican;
+Japan: Japanese, Japano; Jordan: Jordanian; Kazakhstan: Kazakh; Kenya: Kenyan; Korea: Korean; Kuwait: Kuwaiti;
+Kyrgyzstan: Kyrgyz; Laos: Lao, Laotian; Latvia: Latvian; Lebanon: Lebanese; Liberia: Liberian;
+Libya: Libyan; Lithuania: Lithuanian; Madagascar: Malagasy; Malawi: Malawian; Malaysia: Malaysian;
+Mali: Malian; Mauritania: Mauritanian; Mexico: Mexican; Moldova: Moldovan; Mongolia: Mongolian;
+Morocco: Moroccan; Mozambique: Mozambican; Myanmar: Burmese; Namibia: Namibian; Nepal: Nepali, Nepalese;
+Netherlands: Dutch; Nicaragua: Nicaraguan; Nigeria: Nigerian; Norway: Norwegian; Oman: Omani;
+Pakistan: Pakistani; Panama: Panamanian; Paraguay: Paraguayan; Peru: Peruvian;
+Philippines: Filipino, Philippine; Poland: Polish; Portugal: Portuguese; Qatar: Qatari; Romania: Romanian;
+Russia: Russian, Russo; Rwanda: Rwandan; Saudi Arabia: Saudi; Senegal: Senegalese; Serbia: Serbian;
+Sierra Leone: Sierra Leonean; Singapore: Singaporean; Slovakia: Slovak; Slovenia: Slovenian;
+Somalia: Somali; South Africa: South African; Spain: Spanish; Sri Lanka: Sri Lankan; Sudan: Sudanese;
+Sweden: Swedish; Switzerland: Swiss; Syria: Syrian; Tajikistan: Tajik; Tanzania: Tanzanian; Thailand: Thai;
+Togo: Togolese; Tunisia: Tunisian; Turkey: Turkish; Turkmenistan: Turkmen; Uganda: Ugandan;
+Ukraine: Ukrainian; United Kingdom: British; Uruguay: Uruguayan; Uzbekistan: Uzbek; Venezuela: Venezuelan;
+Vietnam: Vietnamese; Yemen: Yemeni; Zambia: Zambian; Zimbabwe: Zimbabwean
+"""
+ADJECTIVE_COUNTRY = {
+    adjective.strip(): country.strip()
+    for entry in _ADJECTIVES.replace("\n", " ").split(";")
+    if entry.strip()
+    for country, adjectives in [entry.split(":")]
+    for adjective in adjectives.split(",")
 }
+_ADJECTIVES_OF: dict[str, tuple[str, ...]] = {}
+for _adjective, _country in ADJECTIVE_COUNTRY.items():
+    _ADJECTIVES_OF[_country] = (*_ADJECTIVES_OF.get(_country, ()), _adjective)
+_ADJECTIVE_ALTERNATIVES = "|".join(re.escape(a) for a in sorted(ADJECTIVE_COUNTRY, key=len, reverse=True))
+_ADJECTIVE = re.compile(r"(?<![\w])(" + _ADJECTIVE_ALTERNATIVES + r")(?![\w])")
+# "Sino-Mongolian" and "Lao-Thai" as well as "Mongolian"; not the language words inside a longer name
+_ADJECTIVE_ANY_CASE = re.compile(
+    r"(?<![\w])(" + _ADJECTIVE_ALTERNATIVES + r")(?![\w])",
+    re.IGNORECASE,
+)
+
+
+def countries_asked(question: str) -> list[str]:
+    """The countries a question names, by name or by adjective in any case ("the nigerian project",
+    "Sino-Mongolian" gives China and Mongolia), each once in order of first mention, as country names."""
+    found = [(m.start(), m.group(0)) for m in _COUNTRY_ANY_CASE.finditer(question)]
+    by_adjective = {a.lower(): c for a, c in ADJECTIVE_COUNTRY.items()}
+    found += [(m.start(), by_adjective[m.group(1).lower()]) for m in _ADJECTIVE_ANY_CASE.finditer(question)]
+    names: list[str] = []
+    for _, name in sorted(found):
+        canonical = next((c for c in COUNTRY_NAMES if c.lower() == name.lower()), name)
+        if canonical not in names:
+            names.append(canonical)
+    return names
 
 
 def mentions_country(text: str, name: str) -> bool:
     """Does ``text`` name the country ``name``, use a word built on its first four letters ("Peruvian",
-    "Chinese", "Nepalese") or its combining form ("Sino-")?"""
+    "Chinese", "Nepalese") or its adjective ("Lao staff", "Sino-Mongolian")?"""
     stem = name[:4]
-    form = _COMBINING_FORMS.get(name.lower())
     return (
         bool(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.I))
         or bool(re.search(rf"\b{re.escape(stem[0].upper() + stem[1:].lower())}[a-z]*\b", text))
-        or bool(form and re.search(rf"\b{form}-[A-Z]", text))
+        or any(re.search(rf"\b{re.escape(a)}\b", text) for a in _ADJECTIVES_OF.get(name, ()))
+    )
+
+
+def countries_in(text: str) -> frozenset[str]:
+    """The countries ``text`` names as written, by name or by capitalised adjective ("22 Chinese and Lao
+    staff" gives China and Laos)."""
+    found = set(country_names(text))
+    found.update(ADJECTIVE_COUNTRY[m.group(1)] for m in _ADJECTIVE.finditer(text))
+    return frozenset(found)
+
+
+def about_other_countries(text: str, asked: list[str], home: str = "") -> bool:
+    """Does ``text`` name some country other than ``home`` but none of the ``asked`` ones? "22 Chinese and
+    Lao staff collected 146 samples" gives no count for a question about the Nigeria project, even in a
+    report on both; "signed for the Chinese side" may still be about the agreement with Cambodia when China
+    is ``home``, one side of every cooperation."""
+    return (
+        bool(asked)
+        and bool(countries_in(text) - {home})
+        and not any(mentions_country(text, c) for c in asked)
     )
 
 
@@ -90,3 +164,12 @@ def listed_countries(text: str) -> list[str]:
             break
         rest = rest[sep.end() :]
     return found
+
+
+_OTHERS_ASKED = re.compile(r"\b(?:foreign|overseas|abroad|international|other\s+countries)\b", re.I)
+
+
+def asks_about_others(question: str) -> bool:
+    """Does the question also ask about countries it does not name ("how many foreign and how many
+    Chinese trainees")?"""
+    return bool(_OTHERS_ASKED.search(question))

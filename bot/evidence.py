@@ -41,7 +41,7 @@ from bot.asked import (
     years_in,
 )
 from bot.counting import CountedMatcher, words_after_numbers
-from bot.countries import country_names, mentions_country
+from bot.countries import about_other_countries, asks_about_others, countries_asked, mentions_country
 from bot.normalise import normalise_question
 from bot.sentences import PageLocator, SentenceSpan, passage_sentences
 from bot.types import Passage
@@ -301,11 +301,13 @@ def gather(
     embedder: Embedder,
     max_passages: int,
     nearby: bool = True,
+    home_country: str = "",
 ) -> Evidence:
     """Score the quotable sentences of the top ``max_passages`` passages (one embedding call).
 
     With ``nearby``, the chunks next to them may later complete a pick (``Evidence.reserve``); an answerer
-    that shows its model only the retrieved passages (``bot.llm``) turns that off.
+    that shows its model only the retrieved passages (``bot.llm``) turns that off. A sentence naming only
+    countries other than those asked about gives no value for them, ``home_country`` (``Settings``) aside.
     """
     question = normalise_question(question)
     top = list(passages[:max_passages])
@@ -317,9 +319,12 @@ def gather(
     passage_tokens = [terms_of(passage_text(p)) for p in top]
     tokens_of_passage = {p.rank: _dated_terms(p, t) for p, t in zip(top, passage_tokens, strict=True)}
     # A passage that names none of the countries asked about ("how many samples has the Nigeria project
-    # collected" against the Laos report) gives no value for it, unless other countries are what is asked.
+    # collected" against the Laos report), or a sentence that names only others ("22 Chinese and Lao staff
+    # collected ..." in a review of both), gives no value for it, unless other countries are what is asked.
     kind = answer_type(question)
-    asked_countries = country_names(question, any_case=True) if kind != "countries" else []
+    # ("how many foreign and how many Chinese trainees": other countries are asked about too)
+    others = kind == "countries" or asks_about_others(question)
+    asked_countries = [] if others else countries_asked(question)
 
     def off_country_of(ps: Sequence[Passage]) -> set[int]:
         return {p.rank for p in ps if not all(mentions_country(passage_text(p), c) for c in asked_countries)}
@@ -394,6 +399,7 @@ def gather(
             numbers <= passage_terms.get(s.passage_rank, frozenset())
             and not other
             and s.passage_rank not in off
+            and not about_other_countries(s.text, asked_countries, home_country)
         )
         return Candidate(s, c, lexical, spec, score, tokens, v, on_numbers)
 

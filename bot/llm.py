@@ -322,7 +322,15 @@ class LLMAnswerer:
             yield abstention(question, passages, NO_PASSAGES, backend=self.backend)
             return
         # the model sees only these passages, so a value from a chunk next to them cannot justify answering
-        evidence = gather(question, top, index, self.embedder, len(top), nearby=False)
+        evidence = gather(
+            question,
+            top,
+            index,
+            self.embedder,
+            len(top),
+            nearby=False,
+            home_country=self.settings.home_country,
+        )
         if (reason := weak_evidence(evidence, self.settings)) is not None:
             yield abstention(question, passages, reason, backend=self.backend)
             return

@@ -93,6 +93,12 @@ class Settings(BaseSettings):
     answer_max_sentences: int = Field(4, ge=1, le=8, description="Sentences in an extractive answer.")
     max_question_chars: int = Field(1000, ge=10, description="Longer questions are refused.")
     answer_passages: int = Field(5, ge=1, le=20, description="Top passages the answerer quotes from.")
+    home_country: str = Field(
+        "China",
+        description="The host's country, one side of every cooperation the documents report: a sentence "
+        "naming only it may still be about a partner the question asks about, whereas one naming only other "
+        "countries is not (empty: no such country).",
+    )
     abstain_min_score: float = Field(
         0.5,
         description="Abstain when the best sentence's combined score (cosine + overlap) is below this "

@@ -18,6 +18,7 @@ from bot.asked import (
     carries_answer_type,
     elements_in,
     gives_cause,
+    journal_titles,
     names_another,
     numbered_names,
     people_in,
@@ -31,7 +32,14 @@ from bot.asked import (
     terms_of,
     word_vocabulary,
 )
-from bot.countries import country_names, mentions_country
+from bot.counting import counted_words
+from bot.countries import (
+    about_other_countries,
+    asks_about_others,
+    countries_asked,
+    country_names,
+    mentions_country,
+)
 from bot.evidence import gather, is_quotable, quoted_sentences
 from bot.normalise import normalise_question
 from bot.sentences import split_sentences
@@ -298,7 +306,14 @@ _LENIENT = {
 def _reason(assistant, question: str, **overrides) -> str | None:
     settings = assistant.settings.model_copy(update={**_LENIENT, **overrides})
     passages = assistant.search(question, k=5)
-    evidence = gather(question, passages, assistant.index, assistant.embedder, settings.answer_passages)
+    evidence = gather(
+        question,
+        passages,
+        assistant.index,
+        assistant.embedder,
+        settings.answer_passages,
+        home_country=settings.home_country,
+    )
     return weak_evidence(evidence, settings)
 
 
@@ -771,6 +786,85 @@ def test_a_combining_form_names_its_country():
     assert mentions_country("the Sino-Mongolian border study", "China")
     assert mentions_country("the Sino-Mongolian border study", "Mongolia")
     assert not mentions_country("a sinologist's view", "China")
+    assert mentions_country("22 Lao staff collected samples", "Laos")
+
+
+def test_a_question_names_countries_by_their_adjectives_in_any_case():
+    assert countries_asked("how many elements were analysed in the Sino-Mongolian border study?") == [
+        "China",
+        "Mongolia",
+    ]
+    assert countries_asked("how many samples has the nigerian project collected, tell us") == ["Nigeria"]
+    assert countries_asked("cambodian side signatory, and the lao one?") == ["Cambodia", "Laos"]
+    assert countries_asked("Niger and nigeria, then NIGER again") == ["Niger", "Nigeria"]
+    # not a country: a region, a people's adjective without a country, a pronoun
+    assert countries_asked("the Indo-Pacific and Latin American partners told us") == []
+
+
+def test_a_sentence_naming_only_other_countries_is_about_them():
+    laos = "Over the four years, 22 Chinese and Lao staff collected 146 global-scale samples."
+    assert about_other_countries(laos, ["Nigeria"])
+    assert not about_other_countries(laos, ["Laos"])
+    assert not about_other_countries("The launch included training for Nigerian colleagues.", ["Nigeria"])
+    # a sentence naming no country at all may still be about the asked one; nothing asked, nothing off
+    assert not about_other_countries("The team collected 300 samples.", ["Nigeria"])
+    assert not about_other_countries(laos, [])
+    # the host's country is one side of every cooperation: a sentence naming only it is no other's
+    signed = "The agreement was signed for the Chinese side by Deputy Director-General Wang Xiaolie."
+    assert about_other_countries(signed, ["Cambodia"])
+    assert not about_other_countries(signed, ["Cambodia"], home="China")
+    assert about_other_countries(laos, ["Nigeria"], home="China")
+    assert asks_about_others("how many foreign and how many chinese trainees were in the seminar")
+    assert not asks_about_others("how many chinese trainees were in the seminar")
+
+
+def test_a_successor_is_answered_only_by_a_succession():
+    for question in (
+        "Who replaced Peng Xuanming as director of ICGG?",
+        "peng xuanming successor as icgg director, what is the name",
+        "who took over from yao wensheng as secretary director?",
+    ):
+        step = polar_event(question)
+        assert states_event("In 2018 Dr Li succeeded Dr Peng as Director.", step), question
+        assert states_event("Dr Li was named as his successor.", step), question
+        assert not states_event("Li Jinfa became a member of the first Board.", step), question
+        assert not states_event("Director Dr Peng Xuanming presented the programme.", step), question
+    assert states_event("Li Jinfa became a member of the Board.", polar_event("Who became a member?"))
+
+
+def test_more_kinds_of_value_asked_for():
+    medium = "laos national-scale samples - what sampling medium were they, stream sediment or soil?"
+    assert answer_type(medium) == "medium"
+    assert answer_type("nigeria project sampling media") == "medium"
+    assert carries_answer_type("medium", "They collected floodplain sediment at each site.")
+    assert carries_answer_type("medium", "The samples were stream sediments.", question_values(medium))
+    assert not carries_answer_type("medium", "A team collected 1,731 national-scale samples.")
+    code = "what is the GBW certificate number of the GSD-1 stream sediment standard?"
+    assert answer_type(code) == "code"
+    assert carries_answer_type("code", "It is certified as GBW07301.", question_values(code))
+    assert not carries_answer_type(
+        "code", "The GSD 1-8 set of eight reference samples.", question_values(code)
+    )
+    assert carries_answer_type("code", "It was published as Earth Sciences report 19.")
+    assert answer_type("what was the value in US dollars of the project?") == "money"
+    assert answer_type("how many yuan did the training cost per person") == "money"
+    assert answer_type("cambodian side signatory of the 2016 agreement - name and position please") == "role"
+    assert answer_type("In which newspaper did the overview appear?") == "journal"
+    assert journal_titles("An overview published in China Natural Resources News on 22 November 2018")
+
+
+def test_the_thing_asked_for_is_the_noun_before_of():
+    assert answer_type("MOMEO - which forms of the metals does it extract step by step?") != "elements"
+    assert answer_type("which kind of metals were analysed?") == "elements"
+    assert answer_type("list of the 11 partner countries") == "countries"
+    assert answer_type("which of the elements is highest?") == "elements"
+
+
+def test_how_many_were_counts_the_noun_after_the_verb():
+    assert counted_words("Of the 856 professionals ICGG trained, how many were women?") == ("women",)
+    assert counted_words("how many of them were delegates?") == ("delegates",)
+    assert counted_words("how many were trained in 2019?") == ()
+    assert counted_words("how many were taken?") == ()
 
 
 def test_a_word_inside_a_bodys_name_is_not_a_person():
@@ -862,3 +956,17 @@ def test_readings_that_must_not_overreach():
     assert not mentions_country("the Indo-Pacific region", "India")
     assert normalise_question("Aug-Sept, and Nov/Dec 2019") == "August-September, and November/December 2019"
     assert normalise_question("Project SEP 2, Table 3 250 samples") == "Project SEP 2, Table 3 250 samples"
+
+
+def test_a_count_said_of_another_country_does_not_answer_for_the_asked_one(assistant):
+    # the review names Nepal, but its one count is said of the Lao technicians
+    reason = _reason(assistant, "How many samples has the nepalese project collected so far?")
+    assert reason is not None and "count" in reason, reason
+    assert _reason(assistant, "How many samples did the Lao technicians collect in 2019?") is None
+
+
+def test_a_sampling_medium_question_needs_a_medium(assistant):
+    reason = _reason(assistant, "What sampling medium was collected during the Cambodia mission?")
+    assert reason is not None and "sampling medium" in reason, reason
+    assert _reason(assistant, "Which sampling medium were the Laos geologists trained to collect?") is None
+
