@@ -49,6 +49,9 @@ BLIND_SETS = {
     "qa_blind22.jsonl": ("a", 60, 30),
     "qa_blind23.jsonl": ("i", 60, 30),
     "qa_blind24.jsonl": ("o", 60, 30),
+    "qa_blind25.jsonl": ("xa", 60, 30),
+    "qa_blind26.jsonl": ("xb", 60, 30),
+    "qa_blind27.jsonl": ("xc", 60, 30),
 }
 BLINDS = [EVAL / name for name in BLIND_SETS]
 
