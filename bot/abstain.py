@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.asked import KIND_WORDS, STRICT_KINDS, elements_in, gives_cause, years_in
+from bot.asked import (
+    KIND_WORDS,
+    STRICT_KINDS,
+    elements_in,
+    gives_cause,
+    gives_extreme,
+    says_present,
+    years_in,
+)
 from bot.evidence import Candidate, Evidence, quoted_sentences
 from bot.types import ABSTAIN_TEXT, Answer, Passage
 from icgg.settings import Settings
@@ -65,7 +73,8 @@ def weak_evidence(
 def unanswered_ask(evidence: Evidence, quoted: Sequence[Candidate]) -> str | None:
     """Why the quoted sentences do not give what the question asks for (``abstain_require_answer_type``):
     a value of the asked kind, the element it is about, the step it asks after as done, a sentence of the
-    asked year, a cause for "why did"; None when they do."""
+    asked year, a highest or lowest value when one is asked for, what holds now when that is asked, a cause
+    for "why did"; None when they do."""
     kind = evidence.asked_kind
     if kind in STRICT_KINDS and not any(evidence.gives_value(c) for c in quoted):
         where = (
@@ -84,6 +93,12 @@ def unanswered_ask(evidence: Evidence, quoted: Sequence[Candidate]) -> str | Non
         (years := years_in(c.span.text)) and not years & evidence.asked_years for c in quoted
     ):
         return "the question is about a year that none of the quoted sentences gives; they date other years"
+    if evidence.asked_extreme and not any(
+        evidence.gives_value(c) and gives_extreme(c.span.text) for c in quoted
+    ):
+        return "the question asks for a highest or lowest value and none of the quoted sentences gives one"
+    if evidence.asked_present and not any(says_present(c.span.text) for c in quoted):
+        return "the question asks what holds now and none of the quoted sentences says what does"
     if evidence.asked_cause and not any(gives_cause(c.span.text) for c in quoted):
         return "the question asks why something happened and none of the quoted sentences gives a cause"
     return None

@@ -111,8 +111,8 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "date",
         re.compile(
-            r"\bsince when\b|\bhow long ago\b|\bwhen\s*\??\s*$|\bwhen\s+(?:did|was|were|is|are|does|do|has|"
-            r"have|had|will|would|could|can|should)\b"
+            r"\bsince when\b|\bhow long ago\b|\bwhen\s*\??\s*$|\bwhen\s+(?:exactly\s+|precisely\s+)?"
+            r"(?:did|was|were|is|are|does|do|has|have|had|will|would|could|can|should)\b"
         ),
     ),
     # "number of samples collected" in a search-box query too, but not "a number of"
@@ -128,11 +128,12 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("count", re.compile(r"\bhow (?:many|much)\b|\b(?<!\ba )(?:number|percentage|share|fraction) of\b")),
     # a map's scale is a ratio ("1:1,000,000")
     (
+        "extent",
+        re.compile(r"\bhow (?:long(?! ago)|far|deep|high|wide)\b"),
+    ),
+    (
         "measure",
-        re.compile(
-            r"\bhow (?:long|large|big|far|deep|high|wide|old)\b|"
-            + r"\b(?:what|which)\s+(?:\w+\s+){0,2}?scales?\b"
-        ),
+        re.compile(r"\bhow (?:large|big|old)\b|\b(?:what|which)\s+(?:\w+\s+){0,2}?scales?\b"),
     ),
     ("countries", _which_of(r"countr(?:y|ies)|nations?")),
     ("places", _which_of(r"cit(?:y|ies)|towns?|provinces?|continents?|rivers?|regions?")),
@@ -163,7 +164,7 @@ _ROLE_ASK = re.compile(
     # who led, headed or chaired something, signed on someone's behalf, took or left an office
     r"|\bwho\s+(?:\w+\s+){0,2}?(?:led|leads|leaded|leading|headed|heads|heading|chaired|chairs|chairing|"
     r"became|becomes|replaced|replaces|succeeded|succeeds|presented|presents|lectured|lectures|spoke|speaks|"
-    r"taught|teaches|gave\s+(?:[\w'’]+\s+){0,2}?(?:presentation|talk|lecture|speech|address|report))\b"
+    r"taught|teaches|gave\s+(?:[\w'’-]+\s+){0,3}?(?:presentation|talk|lecture|speech|address|report))\b"
     r"|\bwho\b.*\bon\s+(?:\w+(?:'s|’s)?\s+)?behalf\b|\bwho\s+signed\b.*\bfor\s+(?:the\s+)?(?:\w+\s+){0,5}side\b"
 )
 
@@ -226,6 +227,14 @@ _CONCENTRATION = re.compile(
     re.I,
 )
 
+# A unit right after a number, at most one word between ("15,000 square kilometres", "70-day", "2 m deep").
+_UNIT_AFTER = re.compile(
+    r"\s*-?\s*(?:[a-z]+\s+)?(?:km2|km²|km|kilomet(?:re|er)s?|m|cm|mm|met(?:re|er)s?|centimet(?:re|er)s?|"
+    r"millimet(?:re|er)s?|miles?|hectares?|ha|seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|"
+    r"%|per\s?cent)\b",
+    re.I,
+)
+
 _CODE = re.compile(
     r"\b(?:[A-Z]{1,6}|No\.|[Nn]umber|[Rr]eport|[Ss]eries|[Pp]ublication|[Vv]olume|ISBN|ISSN)[-\s]?(\d+)(?:[-/.]\d+)*\b"
 )
@@ -249,6 +258,7 @@ STRICT_KINDS = frozenset(
         "date",
         "count",
         "measure",
+        "extent",
         "money",
         "countries",
         "places",
@@ -269,6 +279,7 @@ KIND_WORDS = {
     "date": "a date",
     "count": "a count",
     "measure": "a measure",
+    "extent": "a length, depth or duration with its unit",
     "concentration": "a concentration with its unit",
     "medium": "a sampling medium",
     "code": "an identifier",
@@ -412,8 +423,8 @@ _NOT_AFTER_PREPOSITION = r"(?<!\bfor )(?<!\bto )(?<!\bof )(?<!\bafter )(?<!\bbef
 # after the auxiliary: up to ten words of the subject, then the verb of the step
 _STEP_AFTER_AUXILIARY = _WORD_NOT_CLAUSE + r"{1,10}?" + _NOT_AFTER_PREPOSITION + r"(" + _EVENT_VERB + r")\b"
 _POLAR_EVENT = re.compile(
-    r"(?:^|[,;:?–-]\s*|\b(?:and|or|why)\s+|\b(?:when|(?:which|what)\s+(?:year|date|day|month))\s+)"
-    r"(?:did|does|do|has|have|had|was|were|is|are|will)\s+"
+    r"(?:^|[,;:?–-]\s*|\b(?:and|or|why)\s+|\b(?:when|(?:which|what)\s+(?:year|date|day|month))\s+"
+    r"(?:exactly\s+|precisely\s+)?)(?:did|does|do|has|have|had|was|were|is|are|will)\s+"
     + _STEP_AFTER_AUXILIARY
     # "which projects did UNESCO approve": the thing asked for is what the step produced
     + r"|\b(?:which|what)\s+(?:[\w-]+\s+){0,4}?(?:did|does|do)\s+"
@@ -436,7 +447,12 @@ _WHO_EVENT = re.compile(
 )
 # "X's successor", "who took over from X": only a sentence that says someone succeeded or replaced X answers
 # it; one on X in office ("Director Dr Peng") or on someone else becoming a member does not.
-_SUCCESSION_ASK = re.compile(r"\bsuccessors?\b|\b(?:took|taken|take|takes)\s+over\s+(?:from|as)\b")
+_SUCCESSION_ASK = re.compile(
+    r"\bsuccessors?\b|\b(?:took|taken|take|takes)\s+over\s+(?:from|as)\b"
+    # "who became director after Peng Xuanming" (not "after the founding", "after 2018")
+    r"|\bwho\s+(?:\w+\s+)?(?:became|becomes|was\s+appointed|was\s+named|was\s+elected)\b[^?]*?\bafter\s+"
+    r"(?!(?:the|a|an|its|his|her|their|this|that|it|he|she|they|\d)\b)[a-z]"
+)
 _SUCCESSION = "replace succeed successor"
 
 # Verbs that state the same step: "won an award" is also "received an award".
@@ -489,6 +505,10 @@ _WHEN_PART = (
     + r")"
 )
 _DATE_RANGE = re.compile(r"\b[Ff]rom\s+" + _WHEN_PART + r"\s+(?:to|until|till|through)\s+" + _WHEN_PART)
+# "3 to 12 March", "9-17 October": how long something lasted
+_DAYS_RANGE = re.compile(
+    r"\b\d{1,2}(?:st|nd|rd|th)?\s*(?:-|–|to|until)\s*\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH.pattern
+)
 # the families of starting and of finishing (_EVENT_FAMILIES)
 _START_OR_END = frozenset().union(*(f for f in _EVENT_FAMILY_TERMS if f & terms_of("start complete")))
 
@@ -525,6 +545,53 @@ def asks_cause(question: str) -> bool:
 def gives_cause(text: str) -> bool:
     """Does ``text`` state a cause or purpose ("because", "so that", "at the request of", "following")?"""
     return bool(_CAUSE.search(text))
+
+
+# "the highest gold value", "maximum depth": the extreme of a range, which a median or a mean is not.
+_EXTREME_ASK = re.compile(
+    r"\b(?:maximum|max|highest|peak|largest|biggest|greatest|minimum|min|lowest|smallest)\b", re.I
+)
+_EXTREME = re.compile(
+    r"\b(?:maxim(?:um|a)|max|highest|peak|largest|biggest|greatest|minim(?:um|a)|lowest|smallest|up\s+to|"
+    r"as\s+(?:high|low|much|little)\s+as|rang(?:e|es|ed|ing)|reach(?:ed|es|ing)?|exceed(?:ed|s|ing)?)\b"
+    r"|\bfrom\s+[\d.,]+\s+(?:\S+\s+)?to\s+[\d.,]+",
+    re.I,
+)
+
+
+def asks_extreme(question: str) -> bool:
+    """Does the question ask for the highest or lowest of a quantity ("the maximum gold value")?"""
+    return answer_type(question) in ("concentration", "measure", "extent") and bool(
+        _EXTREME_ASK.search(question)
+    )
+
+
+def gives_extreme(text: str) -> bool:
+    """Does ``text`` state an extreme or a range ("up to 120 ppb", "ranged from 0.1 to 43")?"""
+    return bool(_EXTREME.search(text))
+
+
+# "who is the director now", "what courses does it run this year": the documents are dated, so what holds
+# today is answered only by a sentence that says it holds now ("currently", "still", "remains").
+_PRESENT_ASK = re.compile(
+    r"\b(?:now|today|currently|current|at the moment|at present|presently|these days|this year|nowadays)\b",
+    re.I,
+)
+_PRESENT = re.compile(
+    r"\b(?:now|today|currently|current|at present|presently|these days|this year|nowadays|still|remains?|"
+    r"continues?)\b",
+    re.I,
+)
+
+
+def asks_present(question: str) -> bool:
+    """Does the question ask what holds today ("who is the director now")?"""
+    return bool(_PRESENT_ASK.search(question))
+
+
+def says_present(text: str) -> bool:
+    """Does ``text`` say what holds now ("currently", "still", "remains"), not only what once did?"""
+    return bool(_PRESENT.search(text))
 
 
 def years_in(text: str) -> frozenset[str]:
@@ -736,6 +803,11 @@ def carries_answer_type(
         return any(not set(tokenize(n)) <= known for n in names)
     if kind in ("count", "measure"):
         return bool(new_numbers(kind, text, known)[1])
+    if kind == "extent":  # "20 metres", "a three-week course", "from 3 to 12 March": not a bare year
+        rest, numbers = new_numbers(kind, text, known)
+        return any(_UNIT_AFTER.match(rest, m.end()) for m in numbers) or bool(
+            _DATE_RANGE.search(text) or _DAYS_RANGE.search(text)
+        )
     if kind == "code":  # "GBW07301", "No. 19", "report 19": a number tied to a name, not given already
         return any(m.group(1) not in known for m in _CODE.finditer(text))
     if kind == "medium":  # any: "stream sediment or soil?" is answered by one of the two

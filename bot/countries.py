@@ -138,14 +138,16 @@ def countries_in(text: str) -> frozenset[str]:
 
 
 def about_other_countries(text: str, asked: list[str], home: str = "") -> bool:
-    """Does ``text`` name some country other than ``home`` but none of the ``asked`` ones? "22 Chinese and
-    Lao staff collected 146 samples" gives no count for a question about the Nigeria project, even in a
-    report on both; "signed for the Chinese side" may still be about the agreement with Cambodia when China
-    is ``home``, one side of every cooperation."""
+    """Does ``text`` name some country other than ``home`` but none of the ``asked`` ones (``home`` aside)?
+    "22 Chinese and Lao staff collected 146 samples" gives no count for a question about the Nigeria project,
+    even in a report on both; "signed for the Chinese side" may still be about the agreement with Cambodia
+    when China is ``home``, one side of every cooperation; "China and Cambodia signed" is not about when
+    China and Iran did."""
+    partners = [c for c in asked if c != home] or asked  # "China and Iran": Iran is the one to name
     return (
         bool(asked)
-        and bool(countries_in(text) - {home})
-        and not any(mentions_country(text, c) for c in asked)
+        and bool(countries_in(text) - {home} - set(asked))
+        and not any(mentions_country(text, c) for c in partners)
     )
 
 

@@ -24,6 +24,8 @@ from bot.asked import (
     answer_type,
     asked_terms,
     asks_cause,
+    asks_extreme,
+    asks_present,
     body_country,
     carries_answer_type,
     matches_type,
@@ -98,6 +100,9 @@ class Candidate:
     # "IGCP 259"), and the sentence names no other instance of a numbered name the question asks about
     # ("IGCP 259" for "IGCP 360"): a value quoted from there answers a different question.
     on_question_numbers: bool = True
+    # It does not name only countries other than those the question asks about ("22 Chinese and Lao staff"
+    # for a question on Nigeria; the host country aside): neither a value nor a step it states is theirs.
+    on_asked_country: bool = True
     # For a "how many" question: one of its numbers is followed by what the question counts
     # (bot.counting); True when that cannot be checked.
     counts_asked: bool = True
@@ -126,6 +131,8 @@ class Evidence:
     asked_event: frozenset[str] = frozenset()
     asked_years: frozenset[str] = frozenset()  # years_in() the question
     asked_cause: bool = False  # asks_cause(): "why did X happen"
+    asked_extreme: bool = False  # asks_extreme(): "the highest gold value"
+    asked_present: bool = False  # asks_present(): "who is the director now"
     # the country whose institutions are asked for ("which Peruvian institution"), body_country()
     body_country: str | None = None
     # Chunks next to the retrieved ones in the same document: where the value a pick lacks often sits
@@ -152,9 +159,14 @@ class Evidence:
 
     def states_step(self, c: Candidate) -> bool:
         """Does the candidate state the asked step as done (``states_event``), about what was asked: with
-        another asked-about word besides the verb ("signed" alone may be about another agreement)?"""
+        another asked-about word besides the verb ("signed" alone may be about another agreement), and not
+        of another country ("Cambodia signed" for "when did Iran sign")?"""
         about = self.asked_terms - self.asked_event
-        return states_event(c.span.text, self.asked_event) and (not about or bool(c.tokens & about))
+        return (
+            c.on_asked_country
+            and states_event(c.span.text, self.asked_event)
+            and (not about or bool(c.tokens & about))
+        )
 
     def gives_value(self, c: Candidate) -> bool:
         """Does the candidate give a value of the asked kind, from a passage on the question's numbers?"""
@@ -395,16 +407,19 @@ def gather(
         other = about_another(s.text, named, asked_elements)
         if other:
             score -= W_OTHER_INSTANCE
+        on_country = not about_other_countries(s.text, asked_countries, home_country)
         on_numbers = (
             numbers <= passage_terms.get(s.passage_rank, frozenset())
             and not other
             and s.passage_rank not in off
-            and not about_other_countries(s.text, asked_countries, home_country)
+            and on_country
         )
-        return Candidate(s, c, lexical, spec, score, tokens, v, on_numbers)
+        return Candidate(s, c, lexical, spec, score, tokens, v, on_numbers, on_country)
 
     candidates = scored(spans, cosines, sv, tokens_of_passage, off_country)
     known = question_values(question)
+    if kind == "countries" and home_country:  # "the China Geological Survey held it" lists no partner
+        known |= frozenset(tokenize(home_country))
     if kind == "count":
         candidates = _judge_counted(question, embedder, candidates, known)
     candidates.sort(key=lambda c: -c.score)
@@ -445,6 +460,8 @@ def gather(
         asked_event=polar_event(question),
         asked_years=years_in(question),
         asked_cause=asks_cause(question),
+        asked_extreme=asks_extreme(question),
+        asked_present=asks_present(question),
         body_country=body_country(question) if kind == "bodies" else None,
     )
 

@@ -14,10 +14,13 @@ from bot.asked import (
     answer_type,
     asked_terms,
     asks_cause,
+    asks_extreme,
+    asks_present,
     body_country,
     carries_answer_type,
     elements_in,
     gives_cause,
+    gives_extreme,
     journal_titles,
     names_another,
     numbered_names,
@@ -27,6 +30,7 @@ from bot.asked import (
     polar_event,
     question_elements,
     question_values,
+    says_present,
     specific_terms,
     states_event,
     terms_of,
@@ -251,7 +255,7 @@ def test_the_first_real_ask_decides_the_answer_type():
     assert answer_type("How many participants who attended came from Laos?") == "count"
     assert answer_type("On which exact date was the session held?") == "day"
     assert answer_type("In which month and year did the mission arrive?") == "year"
-    assert answer_type("How long did the workshop last, and how many people took part?") == "measure"
+    assert answer_type("How long did the workshop last, and how many people took part?") == "extent"
     assert answer_type("icgg founded when?") == "date"
     assert answer_type("Tell me about the reference network") is None
     assert answer_type("Can you list all 11 countries that took part?") == "countries"
@@ -572,7 +576,8 @@ def test_the_step_a_yes_no_or_when_question_asks_about():
     assert polar_event("was the 1:1,000,000 map of turkey finally completed?") >= terms_of("finished")
     assert polar_event("Did the programme win a national award?") >= terms_of("received award")
     assert polar_event("In which year was the mapping of Cambodia finished?") >= terms_of("completed")
-    assert polar_event("who became director after Peng?") >= terms_of("appointed")
+    assert polar_event("who became director in 2017?") >= terms_of("appointed")
+    assert polar_event("who became director after Peng?") >= terms_of("succeeded")
     # not a step: a wh-question on something else, an intention inside the question, a relative clause
     assert polar_event("Who signed the agreement?") == frozenset()
     assert polar_event("When was the agreement signed?") >= {"sign"}
@@ -814,6 +819,10 @@ def test_a_sentence_naming_only_other_countries_is_about_them():
     assert about_other_countries(signed, ["Cambodia"])
     assert not about_other_countries(signed, ["Cambodia"], home="China")
     assert about_other_countries(laos, ["Nigeria"], home="China")
+    cambodia = "The China Geological Survey and Cambodia's Mineral Resources Bureau signed an agreement."
+    assert about_other_countries(cambodia, ["China", "Iran"], home="China")
+    assert not about_other_countries(cambodia, ["China", "Cambodia"], home="China")
+    assert not about_other_countries(laos, ["China"], home="China")
     assert asks_about_others("how many foreign and how many chinese trainees were in the seminar")
     assert not asks_about_others("how many chinese trainees were in the seminar")
 
@@ -970,3 +979,45 @@ def test_a_sampling_medium_question_needs_a_medium(assistant):
     assert reason is not None and "sampling medium" in reason, reason
     assert _reason(assistant, "Which sampling medium were the Laos geologists trained to collect?") is None
 
+
+def test_how_long_or_deep_needs_a_number_with_its_unit():
+    assert answer_type("how long does the train from beijing to langfang take") == "extent"
+    assert answer_type("how deep were the floodplain samples taken?") == "extent"
+    assert answer_type("how long ago was the centre founded?") == "date"
+    assert not carries_answer_type("extent", "Prof. Khan visited Langfang in September 2021.")
+    assert carries_answer_type("extent", "The course lasted three weeks.")
+    assert carries_answer_type("extent", "a three-week course")
+    assert carries_answer_type("extent", "Samples were taken at 0-20 cm.")
+    assert carries_answer_type("extent", "The mission took place from 3 to 12 March 2017.")
+
+
+def test_a_highest_value_is_not_answered_by_a_median():
+    question = "sino-mongolian border gold study: what was the highest gold value measured in the sediments?"
+    assert asks_extreme(question)
+    assert not asks_extreme("which element has the highest values in the sediments?")  # asks for elements
+    assert not gives_extreme("The study reports a median gold concentration of 0.79 parts per billion.")
+    assert gives_extreme("Gold reached 43 parts per billion at one site.")
+    assert gives_extreme("Values ranged from 0.1 to 43 ppb.")
+
+
+def test_what_holds_now_needs_a_sentence_saying_it_still_does():
+    assert asks_present("who is chairing the icgg scientific committee at the moment?")
+    assert asks_present("who is director of icgg today?")
+    assert not asks_present("who was director of icgg in 2017?")
+    assert not says_present("Peng Xuanming was named Director in 2016.")
+    assert says_present("Wang Xueqiu remains the centre's Chief Scientist.")
+
+
+def test_more_shapes_of_successions_and_steps():
+    assert polar_event("who became the director of icgg after peng xuanming") >= {"succeed"}
+    # "after" a time or an event is no succession
+    assert "succeed" not in polar_event("who became director after the founding?")
+    assert answer_type("when exactly did china and iran sign their agreement?") == "date"
+    assert polar_event("when exactly did china and iran sign their agreement?") >= {"sign"}
+    assert answer_type("who gave the laos country report at the seminar in october 2018") == "role"
+
+
+def test_what_holds_now_and_the_host_country_in_answers(assistant):
+    reason = _reason(assistant, "Who is the director of the centre today?")
+    assert reason is not None and "now" in reason, reason
+    assert _reason(assistant, "Who presented the Chemical Earth programme at the inauguration?") is None
