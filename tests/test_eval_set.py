@@ -52,6 +52,9 @@ BLIND_SETS = {
     "qa_blind25.jsonl": ("xa", 60, 30),
     "qa_blind26.jsonl": ("xb", 60, 30),
     "qa_blind27.jsonl": ("xc", 60, 30),
+    "qa_blind28.jsonl": ("xd", 60, 30),
+    "qa_blind29.jsonl": ("xe", 60, 30),
+    "qa_blind30.jsonl": ("xf", 60, 30),
 }
 BLINDS = [EVAL / name for name in BLIND_SETS]
 
