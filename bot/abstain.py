@@ -73,8 +73,8 @@ def weak_evidence(
 def unanswered_ask(evidence: Evidence, quoted: Sequence[Candidate]) -> str | None:
     """Why the quoted sentences do not give what the question asks for (``abstain_require_answer_type``):
     a value of the asked kind, the element it is about, the step it asks after as done, a sentence of the
-    asked year, a highest or lowest value when one is asked for, what holds now when that is asked, a cause
-    for "why did"; None when they do."""
+    asked year, a highest or lowest value when one is asked for, more than one person for "the other
+    members", what holds now when that is asked, a cause for "why did"; None when they do."""
     kind = evidence.asked_kind
     if kind in STRICT_KINDS and not any(evidence.gives_value(c) for c in quoted):
         where = (
@@ -97,6 +97,8 @@ def unanswered_ask(evidence: Evidence, quoted: Sequence[Candidate]) -> str | Non
         evidence.gives_value(c) and gives_extreme(c.span.text) for c in quoted
     ):
         return "the question asks for a highest or lowest value and none of the quoted sentences gives one"
+    if evidence.asked_others and len(evidence.new_people(quoted)) < 2:
+        return "the question asks for the other people of a group and the quoted sentences name at most one"
     if evidence.asked_present and not any(says_present(c.span.text) for c in quoted):
         return "the question asks what holds now and none of the quoted sentences says what does"
     if evidence.asked_cause and not any(gives_cause(c.span.text) for c in quoted):

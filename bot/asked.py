@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from functools import cache
 
-from bot.countries import COUNTRY_NAMES, country_names, mentions_country
+from bot.countries import COUNTRY_NAMES, countries_asked, country_names, mentions_country
 from bot.types import Passage
 from index.bm25 import STOPWORDS, tokenize
 from index.embeddings import Embedder
@@ -65,10 +65,11 @@ _NOT_BEFORE_ASKED = (
 )
 
 
-# "which kind of metals", "list of the countries": "of" after these still leads to the thing asked for;
-# after other nouns it does not ("which forms of the metals" asks for forms).
+# "which kind of metals", "list (please) of the countries": "of" after these still leads to the thing asked
+# for; after other nouns it does not ("which forms of the metals" asks for forms).
 _OF_LEADS_ON = (
-    r"(?:kinds?|types?|sorts?|groups?|sets?|lists?|names?|one|ones|all|each|any|many|some|most|both)"
+    r"(?:kinds?|types?|sorts?|groups?|sets?|lists?|names?|one|ones|all|each|any|many|some|most|both|please|"
+    r"pls)"
 )
 
 
@@ -542,6 +543,20 @@ def asks_cause(question: str) -> bool:
     return bool(_WHY_EVENT.search(question.lower().strip()))
 
 
+# Words that only ever state a cause: what a sentence added for its cause alone must hold ("following"
+# and "after" also just order things: "the following officers").
+_FIRM_CAUSE = re.compile(
+    r"\b(?:because|due to|owing to|as a result|thanks to|so that|in order to|therefore|hence|reasons?|"
+    r"prompted|led to|caused)\b",
+    re.I,
+)
+
+
+def gives_firm_cause(text: str) -> bool:
+    """Does ``text`` state a cause in words that do nothing else ("postponed because of the pandemic")?"""
+    return bool(_FIRM_CAUSE.search(text))
+
+
 def gives_cause(text: str) -> bool:
     """Does ``text`` state a cause or purpose ("because", "so that", "at the request of", "following")?"""
     return bool(_CAUSE.search(text))
@@ -592,6 +607,20 @@ def asks_present(question: str) -> bool:
 def says_present(text: str) -> bool:
     """Does ``text`` say what holds now ("currently", "still", "remains"), not only what once did?"""
     return bool(_PRESENT.search(text))
+
+
+# "who were the other members of the delegation": people besides the one a passage names as its leader
+_OTHER_PEOPLE_ASK = re.compile(
+    r"\b(?:other|remaining)\s+(?:\w+\s+){0,2}?(?:members|people|persons|participants|delegates|lecturers|"
+    r"experts|speakers|officials|authors|representatives|staff|trainees)\b|\bthe\s+(?:others|rest)\b",
+    re.I,
+)
+
+
+def asks_other_people(question: str) -> bool:
+    """Does the question ask for the other people of a group ("the other four members of the delegation"),
+    which a sentence naming only its leader does not answer?"""
+    return bool(_OTHER_PEOPLE_ASK.search(question))
 
 
 def years_in(text: str) -> frozenset[str]:
@@ -711,8 +740,8 @@ _BODY_OF_COUNTRY = re.compile(
 
 
 def country_of_word(word: str) -> str | None:
-    """The country a word names or is built on ("laos", "Peruvian", "chinese", "Nepalese"), or None."""
-    if names := country_names(word, any_case=True):
+    """The country a word names or is built on ("laos", "Peruvian", "chinese", "kazakh"), or None."""
+    if names := countries_asked(word):
         return names[0]
     if len(word) >= 5 and re.search(r"(?:an|ese|i|ish)$", word, re.I):
         built = word[:1].upper() + word[1:].lower()

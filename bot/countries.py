@@ -129,6 +129,11 @@ def mentions_country(text: str, name: str) -> bool:
     )
 
 
+def country_forms(country: str) -> tuple[str, ...]:
+    """The country's name and its adjectives ("Australia", "Australian")."""
+    return (country, *_ADJECTIVES_OF.get(country, ()))
+
+
 def countries_in(text: str) -> frozenset[str]:
     """The countries ``text`` names as written, by name or by capitalised adjective ("22 Chinese and Lao
     staff" gives China and Laos)."""

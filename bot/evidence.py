@@ -25,14 +25,18 @@ from bot.asked import (
     asked_terms,
     asks_cause,
     asks_extreme,
+    asks_other_people,
     asks_present,
     body_country,
     carries_answer_type,
+    gives_cause,
+    gives_firm_cause,
     matches_type,
     new_numbers,
     numbered_names,
     passage_text,
     people_in,
+    person_names,
     polar_event,
     question_elements,
     question_values,
@@ -43,7 +47,14 @@ from bot.asked import (
     years_in,
 )
 from bot.counting import CountedMatcher, words_after_numbers
-from bot.countries import about_other_countries, asks_about_others, countries_asked, mentions_country
+from bot.countries import (
+    about_other_countries,
+    asks_about_others,
+    countries_asked,
+    countries_in,
+    country_forms,
+    mentions_country,
+)
 from bot.normalise import normalise_question
 from bot.sentences import PageLocator, SentenceSpan, passage_sentences
 from bot.types import Passage
@@ -133,6 +144,7 @@ class Evidence:
     asked_cause: bool = False  # asks_cause(): "why did X happen"
     asked_extreme: bool = False  # asks_extreme(): "the highest gold value"
     asked_present: bool = False  # asks_present(): "who is the director now"
+    asked_others: bool = False  # asks_other_people(): "the other members of the delegation"
     # the country whose institutions are asked for ("which Peruvian institution"), body_country()
     body_country: str | None = None
     # Chunks next to the retrieved ones in the same document: where the value a pick lacks often sits
@@ -167,6 +179,17 @@ class Evidence:
             and states_event(c.span.text, self.asked_event)
             and (not about or bool(c.tokens & about))
         )
+
+    def new_people(self, quoted: Sequence[Candidate]) -> set[str]:
+        """The people the ``quoted`` sentences name that the question does not, from passages on its
+        numbers."""
+        return {
+            name
+            for c in quoted
+            if c.on_question_numbers
+            for name in person_names(c.span.text, self.people)
+            if not set(tokenize(name)) & self.known_values
+        }
 
     def gives_value(self, c: Candidate) -> bool:
         """Does the candidate give a value of the asked kind, from a passage on the question's numbers?"""
@@ -290,6 +313,19 @@ def nearby_chunks(
     return [(found[row], frozenset(next_to[row])) for row in found]
 
 
+_ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)")
+
+
+def _passage_terms(text: str) -> frozenset[str]:
+    """The terms of a passage, as a question may write them too: an ordinal's number ("10th anniversary"
+    for "10 year"), and the countries it names also by name and adjective ("Survey of Australia" for "the
+    Australian survey")."""
+    terms = terms_of(text)
+    ordinals = {m.group(1) for t in terms if (m := _ORDINAL.fullmatch(t))}
+    forms = {w for c in countries_in(text) for form in country_forms(c) for w in tokenize(form)}
+    return terms | ordinals | forms
+
+
 def _dated_terms(p: Passage, terms: frozenset[str]) -> frozenset[str]:
     """A passage's terms (``terms``) and its document's date: a news item dated 2018 is about 2018 without
     saying so."""
@@ -328,7 +364,7 @@ def gather(
     terms = terms_of(question) - REQUEST_WORDS
     special = specific_terms(question) & terms
     weights = term_weights(question, index)
-    passage_tokens = [terms_of(passage_text(p)) for p in top]
+    passage_tokens = [_passage_terms(passage_text(p)) for p in top]
     tokens_of_passage = {p.rank: _dated_terms(p, t) for p, t in zip(top, passage_tokens, strict=True)}
     # A passage that names none of the countries asked about ("how many samples has the Nigeria project
     # collected" against the Laos report), or a sentence that names only others ("22 Chinese and Lao staff
@@ -344,7 +380,8 @@ def gather(
     off_country = off_country_of(top)
     # Evidence should sit in one place: the best single passage's share of the question, not the union.
     coverage = max((_overlap(terms, t, weights) for t in passage_tokens), default=0.0) if terms else 0.0
-    numbers = frozenset(t for t in terms if any(ch.isdigit() for ch in t))
+    # numbers as such ("2016", "200000"); a code mixing letters ("c2" for category 2, "km2") is a name
+    numbers = frozenset(t for t in terms if t.isdigit())
     number_coverage = 1.0
     if numbers:
         number_coverage = max((_overlap(numbers, t, {}) for t in passage_tokens), default=0.0)
@@ -432,7 +469,7 @@ def gather(
         if not near_spans:
             return [], {}
         _, vectors = _SENTENCE_VECTORS.embed(embedder, question, [s.text for s in near_spans], index)
-        near_terms = {p.rank: _dated_terms(p, terms_of(passage_text(p))) for p in near}
+        near_terms = {p.rank: _dated_terms(p, _passage_terms(passage_text(p))) for p in near}
         reserve = scored(near_spans, vectors @ qv, vectors, near_terms, off_country_of(near))
         if kind == "count":
             reserve = _judge_counted(question, embedder, reserve, known)
@@ -462,6 +499,7 @@ def gather(
         asked_cause=asks_cause(question),
         asked_extreme=asks_extreme(question),
         asked_present=asks_present(question),
+        asked_others=kind == "role" and asks_other_people(question),
         body_country=body_country(question) if kind == "bodies" else None,
     )
 
@@ -540,9 +578,42 @@ def quoted_sentences(evidence: Evidence, max_sentences: int) -> list[Candidate]:
     place from 13 to 22 October" for "who was leading the mission". A missing value (not a step) may also
     come from the chunk next to a picked passage (``Evidence.reserve``): "The workshop brought together 20
     participants" under its own heading after the workshop's opening chunk. A sentence naming some other
-    person ("received by Dr Hao") does not qualify, so the answer still cannot rest on it.
+    person ("received by Dr Hao") does not qualify, so the answer still cannot rest on it. A "why" whose
+    pick gives no cause takes the sentence next to a picked one that gives it.
     """
-    picked = select(evidence.candidates, max_sentences)
+    picked = _complete_value_or_step(evidence, select(evidence.candidates, max_sentences), max_sentences)
+    return _complete_cause(evidence, picked, max_sentences)
+
+
+def _next_to(a: SentenceSpan, b: SentenceSpan) -> bool:
+    """Are ``a`` and ``b`` consecutive sentences of one passage (at most a few spaces apart)?"""
+    if a.passage_rank != b.passage_rank:
+        return False
+    first, second = (a, b) if a.chunk_start < b.chunk_start else (b, a)
+    return 0 <= second.chunk_start - (first.chunk_start + len(first.text)) <= 3
+
+
+def _complete_cause(evidence: Evidence, picked: list[Candidate], max_sentences: int) -> list[Candidate]:
+    """For "why did X happen", when no picked sentence gives a cause: the sentence right before or after a
+    picked one that does ("That congress was postponed because of the pandemic" after "The symposium was
+    first planned for IGC 36 in Delhi")."""
+    if not picked or not evidence.asked_cause or any(gives_cause(c.span.text) for c in picked):
+        return picked
+    for c in evidence.candidates:
+        if (
+            c not in picked
+            and gives_firm_cause(c.span.text)
+            and any(_next_to(c.span, p.span) for p in picked)
+        ):
+            return [*picked[: max_sentences - 1], c]
+    return picked
+
+
+def _complete_value_or_step(
+    evidence: Evidence, picked: list[Candidate], max_sentences: int
+) -> list[Candidate]:
+    """The pick, completed with a sentence giving the value or stating the step it lacks (see
+    :func:`quoted_sentences`)."""
     kind = evidence.asked_kind
     typed = kind in STRICT_KINDS
     if not picked or not (typed or evidence.asked_event):

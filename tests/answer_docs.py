@@ -57,6 +57,14 @@ NEWS = {
         "of Cambodia's General Department of Mineral Resources. After the discussions, both sides agreed to "
         "sign a memorandum of understanding on sampling.",
     ),
+    # a change of plan, and its cause in the sentence after it
+    "2021-06-01-symposium-moved.md": (
+        "Symposium moved to a new venue",
+        "2021-06-01",
+        "science",
+        "The 2nd baseline symposium was first planned for the congress in Lisbon. That congress was "
+        "postponed because of a strike, and the symposium was held in Porto instead.",
+    ),
     # one review of two partners: each count is said of one of them
     "2019-12-20-year-review.md": (
         "Cooperation in 2019: Laos and Nepal",

@@ -15,6 +15,7 @@ from bot.asked import (
     asked_terms,
     asks_cause,
     asks_extreme,
+    asks_other_people,
     asks_present,
     body_country,
     carries_answer_type,
@@ -44,7 +45,7 @@ from bot.countries import (
     country_names,
     mentions_country,
 )
-from bot.evidence import gather, is_quotable, quoted_sentences
+from bot.evidence import _passage_terms, gather, is_quotable, quoted_sentences
 from bot.normalise import normalise_question
 from bot.sentences import split_sentences
 from bot.types import ABSTAIN_TEXT, Answer
@@ -1021,3 +1022,26 @@ def test_what_holds_now_and_the_host_country_in_answers(assistant):
     reason = _reason(assistant, "Who is the director of the centre today?")
     assert reason is not None and "now" in reason, reason
     assert _reason(assistant, "Who presented the Chemical Earth programme at the inauguration?") is None
+
+
+def test_a_why_takes_the_cause_from_the_next_sentence(assistant):
+    question = "Why was the 2nd baseline symposium not held in Lisbon as first planned?"
+    answer = ask(assistant, question)
+    assert not answer.abstained, answer.abstain_reason
+    assert any("because of a strike" in c.quote for c in answer.citations)
+
+
+def test_ordinals_country_adjectives_and_codes_as_questions_write_them(assistant):
+    terms = _passage_terms("The 10th anniversary of the National Geochemical Survey of Australia.")
+    assert {"10", "australian"} <= terms  # "the 10 year anniversary", "the Australian survey"
+    # a code mixing letters and digits ("c2" for category 2) is a name the passages may lack, not a number
+    # every passage must hold
+    assert _reason(assistant, "on what date was the unesco c2 centre inaugurated in langfang?") is None
+    assert body_country("which kazakh institution sent staff?") == "Kazakhstan"
+    assert answer_type("full list please of the 11 partner countries") == "countries"
+
+
+def test_the_other_members_of_a_group_need_more_than_its_leader():
+    assert asks_other_people("Who were the other four members of the Nepal delegation?")
+    assert asks_other_people("names of the other members besides the director general")
+    assert not asks_other_people("Which other chinese survey centre joined his team?")
