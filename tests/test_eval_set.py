@@ -55,6 +55,9 @@ BLIND_SETS = {
     "qa_blind28.jsonl": ("xd", 60, 30),
     "qa_blind29.jsonl": ("xe", 60, 30),
     "qa_blind30.jsonl": ("xf", 60, 30),
+    "qa_blind31.jsonl": ("xg", 60, 30),
+    "qa_blind32.jsonl": ("xh", 60, 30),
+    "qa_blind33.jsonl": ("xi", 60, 30),
 }
 BLINDS = [EVAL / name for name in BLIND_SETS]
 
