@@ -93,6 +93,10 @@ def unanswered_ask(evidence: Evidence, quoted: Sequence[Candidate]) -> str | Non
         (years := years_in(c.span.text)) and not years & evidence.asked_years for c in quoted
     ):
         return "the question is about a year that none of the quoted sentences gives; they date other years"
+    if evidence.asked_statistic and not any(
+        evidence.gives_value(c) and c.tokens & evidence.asked_statistic for c in quoted
+    ):
+        return "the question asks for a median, mean, detection limit or the like and no quoted value is one"
     if evidence.asked_extreme and not any(
         evidence.gives_value(c) and gives_extreme(c.span.text) for c in quoted
     ):

@@ -109,6 +109,11 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("year", re.compile(r"\b(?:what|which)\s+(?:\w+\s+){0,2}?years?\b")),
+    # (a "month and year" is asked as a year: "June 2007" gives both)
+    (
+        "month",
+        re.compile(r"\b(?:what|which)\s+(?:\w+\s+){0,2}?months?\b(?!\s+(?:and|or|&)\s+(?:the\s+)?years?)"),
+    ),
     (
         "date",
         re.compile(
@@ -161,11 +166,11 @@ _ROLE_ASK = re.compile(
     + _ROLE
     + r"(?:\s+of\b|-general\b)"
     r"|\bnames?\s+and\s+(?:position|title|function|role|affiliation)s?\b"
-    r"|\bnames?\s+of\s+the\s+(?:[\w-]+\s+){0,2}?(?:" + _ROLE + r"|persons?|people)\b"
+    r"|\bnames?\s+of\s+the\s+(?:[\w-]+\s+){0,3}?(?:" + _ROLE + r"|persons?|people|staff)\b"
     # who led, headed or chaired something, signed on someone's behalf, took or left an office
     r"|\bwho\s+(?:\w+\s+){0,2}?(?:led|leads|leaded|leading|headed|heads|heading|chaired|chairs|chairing|"
     r"became|becomes|replaced|replaces|succeeded|succeeds|presented|presents|lectured|lectures|spoke|speaks|"
-    r"taught|teaches|gave\s+(?:[\w'’-]+\s+){0,3}?(?:presentation|talk|lecture|speech|address|report))\b"
+    r"taught|teaches|represented|represents|gave\s+(?:[\w'’-]+\s+){0,3}?(?:presentation|talk|lecture|speech|address|report))\b"
     r"|\bwho\b.*\bon\s+(?:\w+(?:'s|’s)?\s+)?behalf\b|\bwho\s+signed\b.*\bfor\s+(?:the\s+)?(?:\w+\s+){0,5}side\b"
 )
 
@@ -256,6 +261,7 @@ STRICT_KINDS = frozenset(
     {
         "day",
         "year",
+        "month",
         "date",
         "count",
         "measure",
@@ -277,6 +283,7 @@ STRICT_KINDS = frozenset(
 KIND_WORDS = {
     "day": "a day",
     "year": "a year",
+    "month": "a month",
     "date": "a date",
     "count": "a count",
     "measure": "a measure",
@@ -333,6 +340,8 @@ def answer_type(question: str) -> str | None:
     kind = min(found)[2] if found else None
     if kind == "place" and any(k == "places" for _, _, k in found):
         kind = "places"  # "where was it held, which city?": the more precise ask
+    if kind == "person" and (cost := _MONEY_ASK.search(q)) and cost.start() < min(found)[0]:
+        return "money"  # "what is the total cost and who is paying": the first ask is the amount
     if kind in (None, "person") and _ROLE_ASK.search(q):
         return "role"  # a "who" that asks who holds an office: answered by a person's name
     if (
@@ -409,7 +418,8 @@ def terms_of(text: str) -> frozenset[str]:
 _EVENT_VERB = (
     r"(?:(?:sign|complet|finish|finalis|finaliz|conclud|join|approv|ratif|renew|publish|releas|launch|start|"
     r"begin|fund|pay|award|win|accept|adopt|agre|extend|establish|creat|open|clos|cancel|postpon|appoint|"
-    r"elect|hir|employ|retir|resign|receiv|deliver|hand|submit|send|leav|discover)(?:e|es|ed|ing|s|d|ied|ies|y|ning)?"
+    r"elect|hir|employ|retir|resign|receiv|deliver|hand|submit|send|leav|discover|confirm|verif)"
+    r"(?:e|es|ed|ing|s|d|ied|ies|y|ning)?"
     r"|began|begun|won|paid|sent|left)"
 )
 # The step a yes/no or "when" question asks about: the verb after "did/was/has ..." ("did Nepal sign",
@@ -421,8 +431,10 @@ _WORD_NOT_CLAUSE = (
 )
 # the verb itself not after a preposition: "in Abuja for starting the project" is why he was there
 _NOT_AFTER_PREPOSITION = r"(?<!\bfor )(?<!\bto )(?<!\bof )(?<!\bafter )(?<!\bbefore )(?<!\bby )"
-# after the auxiliary: up to ten words of the subject, then the verb of the step
-_STEP_AFTER_AUXILIARY = _WORD_NOT_CLAUSE + r"{1,10}?" + _NOT_AFTER_PREPOSITION + r"(" + _EVENT_VERB + r")\b"
+# after the auxiliary: up to twelve words of the subject, then the verb of the step
+_STEP_AFTER_AUXILIARY = _WORD_NOT_CLAUSE + r"{1,12}?" + _NOT_AFTER_PREPOSITION + r"(" + _EVENT_VERB + r")\b"
+# a step still to come: "going to be published", "expected to be finished"
+_PLANNED = r"\b(?:going|expected|planned|scheduled|due|supposed|likely)\s+to\b"
 _POLAR_EVENT = re.compile(
     r"(?:^|[,;:?–-]\s*|\b(?:and|or|why)\s+|\b(?:when|(?:which|what)\s+(?:year|date|day|month))\s+"
     r"(?:exactly\s+|precisely\s+)?)(?:did|does|do|has|have|had|was|were|is|are|will)\s+"
@@ -437,19 +449,33 @@ _POLAR_EVENT = re.compile(
     + r"{0,11}?(?:will|would|was|were|is|are|has|have|had)\s+(?:be\s+|been\s+)?(?:\w+ly\s+)?("
     + _EVENT_VERB
     + r")\b"
+    # "when is the atlas going to be published", "expected to be finished"
+    + r"|\b(?:when|which|what)\s+"
+    + _WORD_NOT_CLAUSE
+    + r"{0,11}?"
+    + _PLANNED
+    + r"\s+(?:be\s+)?("
+    + _EVENT_VERB
+    + r")\b"
 )
+
+
+def asks_planned(question: str) -> bool:
+    """Does the question ask when a step is to come ("when will the maps be finished", "when is the atlas
+    going to be published")? Then a plan answers it: "the atlas will be published in 2026"."""
+    return bool(re.search(r"\bwill\b|\bshall\b|" + _PLANNED, question.lower()))
 
 
 # "Who became director", "who replaced X": taking an office is a step too. (Not "who paid": the answer
 # often sits in a passage retrieval ranks lower than the course itself.)
 _WHO_EVENT = re.compile(
     r"\bwho\s+(?:has\s+|had\s+|was\s+|were\s+|will\s+)?"
-    r"(becomes?|became|replac(?:e|es|ed)|succeed(?:s|ed)?|appointed|elected)\b"
+    r"(becomes?|became|replac(?:e|es|ed)|succeed(?:s|ed)?|appointed|elected|signed)\b"
 )
 # "X's successor", "who took over from X": only a sentence that says someone succeeded or replaced X answers
 # it; one on X in office ("Director Dr Peng") or on someone else becoming a member does not.
 _SUCCESSION_ASK = re.compile(
-    r"\bsuccessors?\b|\b(?:took|taken|take|takes)\s+over\s+(?:from|as)\b"
+    r"\bsuccessors?\b|\b(?:took|taken|take|takes)\s+over\s+(?:from|as)\b|\bwho\b[^?]*?\b(?:replaced|succeeded)\b"
     # "who became director after Peng Xuanming" (not "after the founding", "after 2018")
     r"|\bwho\s+(?:\w+\s+)?(?:became|becomes|was\s+appointed|was\s+named|was\s+elected)\b[^?]*?\bafter\s+"
     r"(?!(?:the|a|an|its|his|her|their|this|that|it|he|she|they|\d)\b)[a-z]"
@@ -468,6 +494,7 @@ _EVENT_FAMILIES = (
     "win receive award grant earn",
     "approve ratify adopt endorse",
     "discover find identify detect reveal uncover",
+    "confirm verify prove validate",
 )
 
 
@@ -512,6 +539,11 @@ _DAYS_RANGE = re.compile(
 )
 # the families of starting and of finishing (_EVENT_FAMILIES)
 _START_OR_END = frozenset().union(*(f for f in _EVENT_FAMILY_TERMS if f & terms_of("start complete")))
+
+
+def mentions_event(text: str, event: frozenset[str]) -> bool:
+    """Does ``text`` speak of the step at all, done or planned ("will be published in 2026")?"""
+    return bool(terms_of(text) & event)
 
 
 def states_event(text: str, event: frozenset[str]) -> bool:
@@ -572,6 +604,28 @@ _EXTREME = re.compile(
     r"|\bfrom\s+[\d.,]+\s+(?:\S+\s+)?to\s+[\d.,]+",
     re.I,
 )
+
+
+# Which statistic of an element a concentration question asks for, each with the words that state it: a
+# median does not give the detection limit.
+_STATISTICS = (
+    (re.compile(r"\bdetection\s+limits?\b", re.I), "detection"),
+    (re.compile(r"\bmedians?\b", re.I), "median"),
+    (re.compile(r"\b(?:means?|averages?)\b", re.I), "mean average"),
+    (re.compile(r"\bbackgrounds?\b", re.I), "background"),
+    (re.compile(r"\bbaselines?\b", re.I), "baseline"),
+)
+
+
+def asked_statistic(question: str) -> frozenset[str]:
+    """Stems of the words that state the statistic a concentration question asks for ("what detection
+    limit for gold" gives {"detect"}), or nothing when it asks for a concentration in general."""
+    if answer_type(question) != "concentration":
+        return frozenset()
+    for pattern, words in _STATISTICS:
+        if pattern.search(question):
+            return terms_of(words)
+    return frozenset()
 
 
 def asks_extreme(question: str) -> bool:
@@ -795,6 +849,8 @@ def carries_answer_type(
         return bool(_DAY_DATE.search(text))
     if kind == "year":
         return any(y not in known for y in _YEAR.findall(text))
+    if kind == "month":
+        return bool(_MONTH.search(text))
     if kind == "date":
         return bool(_DAY_DATE.search(text) or _MONTH.search(text)) or any(
             y not in known for y in _YEAR.findall(text)

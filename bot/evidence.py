@@ -22,16 +22,19 @@ from bot.asked import (
     about_another,
     acronyms_in,
     answer_type,
+    asked_statistic,
     asked_terms,
     asks_cause,
     asks_extreme,
     asks_other_people,
+    asks_planned,
     asks_present,
     body_country,
     carries_answer_type,
     gives_cause,
     gives_firm_cause,
     matches_type,
+    mentions_event,
     new_numbers,
     numbered_names,
     passage_text,
@@ -144,6 +147,8 @@ class Evidence:
     asked_cause: bool = False  # asks_cause(): "why did X happen"
     asked_extreme: bool = False  # asks_extreme(): "the highest gold value"
     asked_present: bool = False  # asks_present(): "who is the director now"
+    asked_planned: bool = False  # asks_planned(): "when will the maps be finished" (a plan answers it)
+    asked_statistic: frozenset[str] = frozenset()  # asked_statistic(): "detection limit" is not a median
     asked_others: bool = False  # asks_other_people(): "the other members of the delegation"
     # the country whose institutions are asked for ("which Peruvian institution"), body_country()
     body_country: str | None = None
@@ -170,15 +175,13 @@ class Evidence:
         return self._nearby[1]
 
     def states_step(self, c: Candidate) -> bool:
-        """Does the candidate state the asked step as done (``states_event``), about what was asked: with
+        """Does the candidate state the asked step as done (``states_event``; for a step still to come, a plan
+        will do), about what was asked: with
         another asked-about word besides the verb ("signed" alone may be about another agreement), and not
         of another country ("Cambodia signed" for "when did Iran sign")?"""
         about = self.asked_terms - self.asked_event
-        return (
-            c.on_asked_country
-            and states_event(c.span.text, self.asked_event)
-            and (not about or bool(c.tokens & about))
-        )
+        stated = (mentions_event if self.asked_planned else states_event)(c.span.text, self.asked_event)
+        return c.on_asked_country and stated and (not about or bool(c.tokens & about))
 
     def new_people(self, quoted: Sequence[Candidate]) -> set[str]:
         """The people the ``quoted`` sentences name that the question does not, from passages on its
@@ -499,6 +502,8 @@ def gather(
         asked_cause=asks_cause(question),
         asked_extreme=asks_extreme(question),
         asked_present=asks_present(question),
+        asked_planned=asks_planned(question),
+        asked_statistic=asked_statistic(question),
         asked_others=kind == "role" and asks_other_people(question),
         body_country=body_country(question) if kind == "bodies" else None,
     )

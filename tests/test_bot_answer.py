@@ -12,10 +12,12 @@ from bot.answer import ExtractiveAnswerer, cite_inline, make_answerer
 from bot.asked import (
     about_another,
     answer_type,
+    asked_statistic,
     asked_terms,
     asks_cause,
     asks_extreme,
     asks_other_people,
+    asks_planned,
     asks_present,
     body_country,
     carries_answer_type,
@@ -23,6 +25,7 @@ from bot.asked import (
     gives_cause,
     gives_extreme,
     journal_titles,
+    mentions_event,
     names_another,
     numbered_names,
     people_in,
@@ -579,8 +582,9 @@ def test_the_step_a_yes_no_or_when_question_asks_about():
     assert polar_event("In which year was the mapping of Cambodia finished?") >= terms_of("completed")
     assert polar_event("who became director in 2017?") >= terms_of("appointed")
     assert polar_event("who became director after Peng?") >= terms_of("succeeded")
-    # not a step: a wh-question on something else, an intention inside the question, a relative clause
-    assert polar_event("Who signed the agreement?") == frozenset()
+    # who signed: only a sentence saying someone signed names the signatory
+    assert polar_event("Who signed the agreement?") >= {"sign"}
+    # not a step: an intention inside the question, a relative clause
     assert polar_event("When was the agreement signed?") >= {"sign"}
     assert polar_event("When did the member states decide to create the centre?") == frozenset()
     assert polar_event("On what day did they put signatures on the agreement that created it?") == frozenset()
@@ -1045,3 +1049,36 @@ def test_the_other_members_of_a_group_need_more_than_its_leader():
     assert asks_other_people("Who were the other four members of the Nepal delegation?")
     assert asks_other_people("names of the other members besides the director general")
     assert not asks_other_people("Which other chinese survey centre joined his team?")
+
+
+def test_more_asks_read_from_the_question():
+    signed = "who signed the nigeria mapping agreement on behalf of the nigeria geological survey agency?"
+    assert answer_type(signed) == "role" and polar_event(signed) >= {"sign"}
+    assert answer_type("names of the seven icgg staff members who did the field campaign") == "role"
+    assert answer_type("who represented UNESCO at the online session?") == "role"
+    assert polar_event("peng was director in 2016-2017, who is the one that replaced him?") >= {"succeed"}
+    assert answer_type("nigeria project - what is the total cost and who is paying for it?") == "money"
+    assert answer_type("who paid for the training of the trainees?") != "money"
+    assert polar_event("Were any of the 28 gold prospective areas along the border confirmed by drilling?")
+    assert answer_type("which month of 2023 was the follow-up agreement concluded?") == "month"
+    assert answer_type("In which month and year did the mission arrive?") == "year"
+    assert not carries_answer_type("month", "A follow-up agreement was concluded in 2023.")
+    assert carries_answer_type("month", "It was concluded in March 2023.")
+
+
+def test_a_step_still_to_come_is_answered_by_a_plan():
+    question = "when is the china geochemical atlas of 39 elements going to be published?"
+    assert asks_planned(question) and polar_event(question) >= {"publish"}
+    assert not asks_planned("when was the atlas published?")
+    assert mentions_event("The atlas will be published in 2026.", polar_event(question))
+    assert not mentions_event(
+        "Plans include a China Geochemical Atlas of 39 elements.", polar_event(question)
+    )
+
+
+def test_a_statistic_asked_for_is_the_one_given():
+    assert asked_statistic("What detection limit for gold was achieved in the border study?") == terms_of(
+        "detection"
+    )
+    assert asked_statistic("median lead in topsoil") == terms_of("median")
+    assert asked_statistic("what selenium concentration was found?") == frozenset()
