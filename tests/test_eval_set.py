@@ -58,6 +58,9 @@ BLIND_SETS = {
     "qa_blind31.jsonl": ("xg", 60, 30),
     "qa_blind32.jsonl": ("xh", 60, 30),
     "qa_blind33.jsonl": ("xi", 60, 30),
+    "qa_blind34.jsonl": ("xj", 60, 30),
+    "qa_blind35.jsonl": ("xk", 60, 30),
+    "qa_blind36.jsonl": ("xl", 60, 30),
 }
 BLINDS = [EVAL / name for name in BLIND_SETS]
 
