@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from functools import cache
 
-from bot.countries import COUNTRY_NAMES, countries_asked, country_names, mentions_country
+from bot.countries import COUNTRY_NAMES, countries_asked, country_matches, country_names, mentions_country
 from bot.types import Passage
 from index.bm25 import STOPWORDS, tokenize
 from index.embeddings import Embedder
@@ -104,8 +104,9 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "day",
         re.compile(
-            r"\b(?:what|which)\s+(?:\w+\s+){0,2}?(?:date|day)s?\b|\bon what day\b|\bexact dates?\b|"
-            r"^(?:the\s+)?date\s+(?:of|when)\b"
+            r"\b(?:what|which)\s+(?:\w+\s+){0,2}?(?:date|day)s?\b|\bon what day\b|\bexact (?:dates?|days?)\b|"
+            r"^(?:the\s+)?date\s+(?:of|when)\b|\b(?:start|starting|end|ending|opening|closing)\s+(?:and\s+\w+\s+)?"
+            r"dates?\b"
         ),
     ),
     ("year", re.compile(r"\b(?:what|which)\s+(?:\w+\s+){0,2}?years?\b")),
@@ -117,7 +118,8 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "date",
         re.compile(
-            r"\bsince when\b|\bhow long ago\b|\bwhen\s*\??\s*$|\bwhen\s+(?:exactly\s+|precisely\s+)?"
+            r"\bsince when\b|\bhow long ago\b|\bdeadlines?\b|\bwhen\s*\??\s*$|"
+            r"\bwhen\s+(?:exactly\s+|precisely\s+)?"
             r"(?:did|was|were|is|are|does|do|has|have|had|will|would|could|can|should)\b"
         ),
     ),
@@ -240,6 +242,9 @@ _UNIT_AFTER = re.compile(
     r"%|per\s?cent)\b",
     re.I,
 )
+
+# "Busan, Republic of Korea", "Delhi, India": a city and its country
+_ADDRESS_BEFORE = re.compile(r"\b[A-Z][a-z]+,\s+(?:the\s+)?(?:Republic\s+of\s+)?$")
 
 _CODE = re.compile(
     r"\b(?:[A-Z]{1,6}|No\.|[Nn]umber|[Rr]eport|[Ss]eries|[Pp]ublication|[Vv]olume|ISBN|ISSN)[-\s]?(\d+)(?:[-/.]\d+)*\b"
@@ -648,7 +653,7 @@ _PRESENT_ASK = re.compile(
 )
 _PRESENT = re.compile(
     r"\b(?:now|today|currently|current|at present|presently|these days|this year|nowadays|still|remains?|"
-    r"continues?)\b",
+    r"continues?|so far|to date)\b",
     re.I,
 )
 
@@ -743,7 +748,8 @@ def about_another(text: str, names: dict[str, str], elements: frozenset[str]) ->
 _LEAD_ELEMENT = re.compile(
     r"\blead\s+(?:concentrations?|contents?|levels?|values?|pollution|contamination|poisoning|isotopes?|"
     r"anomal\w*|baselines?|data|maps?)\b"
-    r"|\b(?:median|mean|average|background|baseline)\s+lead\b",
+    r"|\b(?:median|mean|average|background|baseline)\s+lead\b"
+    r"|\b(?:abundance|concentration|content|level)s?\s+of\s+lead\b",
     re.I,
 )
 
@@ -855,8 +861,12 @@ def carries_answer_type(
         return bool(_DAY_DATE.search(text) or _MONTH.search(text)) or any(
             y not in known for y in _YEAR.findall(text)
         )
-    if kind == "countries":
-        return any(not set(tokenize(n)) <= known for n in country_names(text))
+    if kind == "countries":  # not the country of an address ("in Busan, Republic of Korea")
+        return any(
+            not set(tokenize(m.group(0))) <= known
+            for m in country_matches(text)
+            if not _ADDRESS_BEFORE.search(text[: m.start()])
+        )
     if kind == "places":  # a place's name the question does not already give
         return any(not set(tokenize(n)) <= known for n in place_names(text))
     if kind == "role":  # a person the question does not already name (no word of the name given)

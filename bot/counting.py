@@ -119,8 +119,9 @@ class CountedMatcher:
         self.words = counted_words(question)
         self.stems = frozenset(t for w in self.words for t in tokenize(w))
         self._embedder = embedder
-        # "how many trainees came from Ethiopia": a count of one country's share
-        self.per_country = bool(countries_asked(question)) and not asks_about_others(question)
+        # "how many trainees came from Ethiopia": a count of one country's share (a question naming several
+        # countries names a group: "the trainees from Argentina, Jordan, Ethiopia etc")
+        self.per_country = len(countries_asked(question)) == 1 and not asks_about_others(question)
 
     def own_numbers(self, text: str, numbers: Sequence[re.Match[str]]) -> list[re.Match[str]]:
         """The numbers of ``text`` that may count what is asked: for a question about one country's share,

@@ -49,6 +49,11 @@ _COUNTRY = _any_of(COUNTRY_NAMES)
 _COUNTRY_ANY_CASE = _any_of(COUNTRY_NAMES - {"US"}, re.IGNORECASE)
 
 
+def country_matches(text: str) -> list[re.Match[str]]:
+    """Where ``text`` writes a country's name, as written (case-sensitive)."""
+    return list(_COUNTRY.finditer(text))
+
+
 def country_names(text: str, any_case: bool = False) -> list[str]:
     """The country names written in ``text``, in order; with ``any_case`` also in lower case ("laos")."""
     return (_COUNTRY_ANY_CASE if any_case else _COUNTRY).findall(text)

@@ -83,6 +83,8 @@ RANK_PENALTY = 0.015
 DISCLAIMER_MIN_OVERLAP = 0.4  # a disclaimer counts only when it is about the question's terms
 MAX_CANDIDATES = 48
 # Words of the wh-phrase itself ("which year", "how many", "what date"): they say how a question asks.
+# Words that name the same part in a group's work: "who was heading the mission" / "the team was led by".
+_SAME_ROLE = {"head": "lead", "lead": "head"}
 _ASK_WORDS = frozenset(tokenize("year years date dates day days month months many much number"))
 NEARBY_CHUNKS = 1  # chunks on each side of a retrieved one that may complete a pick
 MAX_NEARBY = 6  # of them at most, for the best passages first
@@ -630,6 +632,7 @@ def _complete_value_or_step(
         return picked
     missing = (evidence.asked_terms | evidence.asked_event) - frozenset().union(*(c.tokens for c in picked))
     missing -= _ASK_WORDS  # "year" in "in which year" is how it asks, not what it is about
+    missing |= {_SAME_ROLE[t] for t in missing if t in _SAME_ROLE}  # "who headed" is answered by "led by"
     ranks = {c.span.passage_rank for c in picked}
     # A nearby chunk may supply a missing value, never a missing step: that a step was taken must be said
     # where the retrieval found the question's subject.

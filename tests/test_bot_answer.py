@@ -40,7 +40,7 @@ from bot.asked import (
     terms_of,
     word_vocabulary,
 )
-from bot.counting import counted_words
+from bot.counting import CountedMatcher, counted_words
 from bot.countries import (
     about_other_countries,
     asks_about_others,
@@ -1082,3 +1082,31 @@ def test_a_statistic_asked_for_is_the_one_given():
     )
     assert asked_statistic("median lead in topsoil") == terms_of("median")
     assert asked_statistic("what selenium concentration was found?") == frozenset()
+
+
+def test_dates_deadlines_and_addresses():
+    assert answer_type("What is the deadline to submit a new IGCP project proposal?") == "date"
+    assert answer_type("2023 workshop on geochemical mapping start and end dates") == "day"
+    assert answer_type("exact day of the 2018 committee meeting in wuhan?") == "day"
+    assert answer_type("What is the average abundance of lead in the upper crust in ppm?") == "concentration"
+    # the country of a city's address is not a country the question asks to list
+    assert not carries_answer_type("countries", "The congress was held in Busan, Republic of Korea.")
+    assert carries_answer_type("countries", "Speakers came from Korea and Laos.")
+
+
+def test_a_question_naming_several_countries_counts_their_group():
+    question = (
+        "trainee group of aug-sept 2019 (argentina, jordan, ethiopia etc) - how many persons were in it?"
+    )
+    matcher = CountedMatcher(question, None)
+    text = "18 trainees from Argentina, Cambodia, Morocco, Sudan, Jordan, Tanzania and Ethiopia visited IGGE."
+    numbers = [m for m in re.finditer(r"\d+", text)]
+    assert matcher.own_numbers(text, numbers)  # a share of one country would not be the total
+    one = CountedMatcher("how many trainees came from Ethiopia?", None)
+    assert not one.own_numbers(text, numbers)
+
+
+def test_who_headed_is_answered_by_led_by(assistant):
+    answer = ask(assistant, "Who was heading the mapping mission to Cambodia in March 2017?")
+    assert not answer.abstained, answer.abstain_reason
+    assert any("led by" in c.quote for c in answer.citations)
