@@ -647,15 +647,9 @@ def gives_extreme(text: str) -> bool:
 
 # "who is the director now", "what courses does it run this year": the documents are dated, so what holds
 # today is answered only by a sentence that says it holds now ("currently", "still", "remains").
-_PRESENT_ASK = re.compile(
-    r"\b(?:now|today|currently|current|at the moment|at present|presently|these days|this year|nowadays)\b",
-    re.I,
-)
-_PRESENT = re.compile(
-    r"\b(?:now|today|currently|current|at present|presently|these days|this year|nowadays|still|remains?|"
-    r"continues?|so far|to date)\b",
-    re.I,
-)
+_NOW = r"now|today|currently|current|at the moment|at present|presently|these days|this year|nowadays"
+_PRESENT_ASK = re.compile(rf"\b(?:{_NOW})\b", re.I)
+_PRESENT = re.compile(rf"\b(?:{_NOW}|still|remains?|continues?|so far|to date)\b", re.I)
 
 
 def asks_present(question: str) -> bool:

@@ -137,13 +137,16 @@ class Settings(BaseSettings):
     )
     abstain_require_answer_type: bool = Field(
         True,
-        description="Abstain when a question asks for a date, year, day, count, measure, sum of money, "
-        "concentration, country/place/institution/university/element names or an office-holder's name "
-        "and the sentences that would be quoted hold none that the question does not already give; also "
-        "when it asks whether (or when) a step was taken, or what it produced (signed, completed, became "
-        "director, which projects were approved) and no quoted sentence states it as done, asks why a past "
-        "event happened and no quoted sentence gives a cause, or names a year and every quoted sentence "
-        "dates itself to other years.",
+        description="Abstain when a question asks for a date, year, month, day, count, measure, length or "
+        "duration with its unit, sum of money, concentration, sampling medium, identifier, "
+        "country/place/institution/university/element names or an office-holder's name and the sentences "
+        "that would be quoted hold none that the question does not already give; also when it asks whether "
+        "(or when) a step was taken, or what it produced (signed, completed, succeeded someone, which "
+        "projects were approved) and no quoted sentence states it as done (or, for a step to come, "
+        "planned), asks why a past event happened and no quoted sentence gives a cause, asks what holds now "
+        "and none says it still does, asks for a highest value or a named statistic (median, detection "
+        "limit) that none gives, asks for the other members of a group and at most one person is named, or "
+        "names a year and every quoted sentence dates itself to other years.",
     )
     abstain_require_counted: bool = Field(
         True,
