@@ -1022,7 +1022,7 @@ def test_more_shapes_of_successions_and_steps():
     assert answer_type("who gave the laos country report at the seminar in october 2018") == "role"
 
 
-def test_what_holds_now_and_the_host_country_in_answers(assistant):
+def test_a_question_about_today_is_not_answered_from_the_founding(assistant):
     reason = _reason(assistant, "Who is the director of the centre today?")
     assert reason is not None and "now" in reason, reason
     assert _reason(assistant, "Who presented the Chemical Earth programme at the inauguration?") is None
