@@ -61,6 +61,9 @@ BLIND_SETS = {
     "qa_blind34.jsonl": ("xj", 60, 30),
     "qa_blind35.jsonl": ("xk", 60, 30),
     "qa_blind36.jsonl": ("xl", 60, 30),
+    "qa_blind37.jsonl": ("xm", 60, 30),
+    "qa_blind38.jsonl": ("xn", 60, 30),
+    "qa_blind39.jsonl": ("xo", 60, 30),
 }
 BLINDS = [EVAL / name for name in BLIND_SETS]
 
