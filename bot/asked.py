@@ -133,7 +133,12 @@ _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"codes?|ids?)|\b(?:isbn|issn|doi)\b"
         ),
     ),
-    ("count", re.compile(r"\bhow (?:many|much)\b|\b(?<!\ba )(?:number|percentage|share|fraction) of\b")),
+    (
+        "count",
+        re.compile(
+            r"\bhow (?:many|much)\b|\b(?<!\ba )(?:number|percentage|share|fraction) of\b|\bwhat number\b"
+        ),
+    ),
     # a map's scale is a ratio ("1:1,000,000")
     (
         "extent",
@@ -188,6 +193,12 @@ _MONEY = re.compile(
     r"(?:[$€£¥]\s?\d|\b\d[\d,.]*\s*(?:million|billion|thousand|m|bn|k)?\s*(?:yuan|RMB|CNY|dollars?|USD|euros?|"
     r"EUR|pounds?|GBP|francs?)\b)",
     re.I,
+)
+
+# "what area in km2", "the depth in metres": a number with its unit is asked for
+_UNIT_ASKED = re.compile(
+    r"\bin\s+(?:km2|km²|square\s+kilomet(?:re|er)s|hectares|met(?:re|er)s|kilomet(?:re|er)s|km|cm|mm|hours|days|"
+    r"weeks|months)\b"
 )
 
 # "What is the copper baseline value", "the median gold content": a quantity, answered with a number.
@@ -361,6 +372,8 @@ def answer_type(question: str) -> str | None:
         and question_elements(question)
     ):
         return "concentration"
+    if kind in (None, "measure") and _UNIT_ASKED.search(q):
+        return "extent"  # "what area in km2": a number with that unit
     if kind is None and _QUANTITY_ASK.search(q):
         return "measure"
     return kind
@@ -423,9 +436,10 @@ def terms_of(text: str) -> frozenset[str]:
 _EVENT_VERB = (
     r"(?:(?:sign|complet|finish|finalis|finaliz|conclud|join|approv|ratif|renew|publish|releas|launch|start|"
     r"begin|fund|pay|award|win|accept|adopt|agre|extend|establish|creat|open|clos|cancel|postpon|appoint|"
-    r"elect|hir|employ|retir|resign|receiv|deliver|hand|submit|send|leav|discover|confirm|verif)"
+    r"elect|hir|employ|retir|resign|receiv|deliver|hand|submit|send|leav|discover|confirm|verif|reveal|identif|"
+    r"uncover|inaugurat)"
     r"(?:e|es|ed|ing|s|d|ied|ies|y|ning)?"
-    r"|began|begun|won|paid|sent|left)"
+    r"|began|begun|won|paid|sent|left|founded|founding)"
 )
 # The step a yes/no or "when" question asks about: the verb after "did/was/has ..." ("did Nepal sign",
 # "which year was the sampling finished"), not one in a clause of its own ("decide to create", "the
@@ -484,6 +498,9 @@ _SUCCESSION_ASK = re.compile(
     # "who became director after Peng Xuanming" (not "after the founding", "after 2018")
     r"|\bwho\s+(?:\w+\s+)?(?:became|becomes|was\s+appointed|was\s+named|was\s+elected)\b[^?]*?\bafter\s+"
     r"(?!(?:the|a|an|its|his|her|their|this|that|it|he|she|they|\d)\b)[a-z]"
+    # "after Peng Xuanming left, who became the new head"
+    r"|\bafter\s+(?!(?:the|a|an|its|his|her|their|this|that|it|he|she|they|\d)\b)[a-z][^?,]*?\b(?:left|retired|"
+    r"resigned|stepped\s+down)\b[^?]*?\bwho\b"
 )
 _SUCCESSION = "replace succeed successor"
 
@@ -495,6 +512,7 @@ _EVENT_FAMILIES = (
     "leave resign retire",
     "complete finish finalise finalize conclude",
     "start begin launch commence open",
+    "found establish inaugurate open",
     "pay fund finance sponsor",
     "win receive award grant earn",
     "approve ratify adopt endorse",

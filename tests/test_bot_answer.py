@@ -1110,3 +1110,12 @@ def test_who_headed_is_answered_by_led_by(assistant):
     answer = ask(assistant, "Who was heading the mapping mission to Cambodia in March 2017?")
     assert not answer.abstained, answer.abstain_reason
     assert any("led by" in c.quote for c in answer.citations)
+
+
+def test_founding_revealing_what_number_and_units_asked():
+    assert polar_event("when was the association founded?") >= terms_of("established inaugurated")
+    assert polar_event("What mineral deposits did the province map reveal?") >= terms_of("identified")
+    assert polar_event("after peng xuanming left, who became the new head of icgg?") >= {"succeed"}
+    assert answer_type("Out of the 64 people trained, what number came from Peru?") == "count"
+    assert answer_type("what area in km2 does the province map cover?") == "extent"
+    assert not carries_answer_type("extent", "The 1:200,000 map of the province was handed over.")
