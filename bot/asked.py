@@ -454,6 +454,7 @@ _NOT_AFTER_PREPOSITION = r"(?<!\bfor )(?<!\bto )(?<!\bof )(?<!\bafter )(?<!\bbef
 _STEP_AFTER_AUXILIARY = _WORD_NOT_CLAUSE + r"{1,12}?" + _NOT_AFTER_PREPOSITION + r"(" + _EVENT_VERB + r")\b"
 # a step still to come: "going to be published", "expected to be finished"
 _PLANNED = r"\b(?:going|expected|planned|scheduled|due|supposed|likely)\s+to\b"
+_PLANNED_ASK = re.compile(r"\bwill\b|\bshall\b|" + _PLANNED)
 _POLAR_EVENT = re.compile(
     r"(?:^|[,;:?–-]\s*|\b(?:and|or|why)\s+|\b(?:when|(?:which|what)\s+(?:year|date|day|month))\s+"
     r"(?:exactly\s+|precisely\s+)?)(?:did|does|do|has|have|had|was|were|is|are|will)\s+"
@@ -482,7 +483,7 @@ _POLAR_EVENT = re.compile(
 def asks_planned(question: str) -> bool:
     """Does the question ask when a step is to come ("when will the maps be finished", "when is the atlas
     going to be published")? Then a plan answers it: "the atlas will be published in 2026"."""
-    return bool(re.search(r"\bwill\b|\bshall\b|" + _PLANNED, question.lower()))
+    return bool(_PLANNED_ASK.search(question.lower()))
 
 
 # "Who became director", "who replaced X": taking an office is a step too. (Not "who paid": the answer
@@ -493,14 +494,17 @@ _WHO_EVENT = re.compile(
 )
 # "X's successor", "who took over from X": only a sentence that says someone succeeded or replaced X answers
 # it; one on X in office ("Director Dr Peng") or on someone else becoming a member does not.
+# "after Peng Xuanming", not "after the founding" or "after 2018"
+_AFTER_SOMEONE = r"\bafter\s+(?!(?:the|a|an|its|his|her|their|this|that|it|he|she|they|\d)\b)[a-z]"
 _SUCCESSION_ASK = re.compile(
     r"\bsuccessors?\b|\b(?:took|taken|take|takes)\s+over\s+(?:from|as)\b|\bwho\b[^?]*?\b(?:replaced|succeeded)\b"
     # "who became director after Peng Xuanming" (not "after the founding", "after 2018")
-    r"|\bwho\s+(?:\w+\s+)?(?:became|becomes|was\s+appointed|was\s+named|was\s+elected)\b[^?]*?\bafter\s+"
-    r"(?!(?:the|a|an|its|his|her|their|this|that|it|he|she|they|\d)\b)[a-z]"
+    r"|\bwho\s+(?:\w+\s+)?(?:became|becomes|was\s+appointed|was\s+named|was\s+elected)\b[^?]*?"
+    + _AFTER_SOMEONE
     # "after Peng Xuanming left, who became the new head"
-    r"|\bafter\s+(?!(?:the|a|an|its|his|her|their|this|that|it|he|she|they|\d)\b)[a-z][^?,]*?\b(?:left|retired|"
-    r"resigned|stepped\s+down)\b[^?]*?\bwho\b"
+    + r"|"
+    + _AFTER_SOMEONE
+    + r"[^?,]*?\b(?:left|retired|resigned|stepped\s+down)\b[^?]*?\bwho\b"
 )
 _SUCCESSION = "replace succeed successor"
 
@@ -640,10 +644,11 @@ _STATISTICS = (
 )
 
 
-def asked_statistic(question: str) -> frozenset[str]:
-    """Stems of the words that state the statistic a concentration question asks for ("what detection
-    limit for gold" gives {"detect"}), or nothing when it asks for a concentration in general."""
-    if answer_type(question) != "concentration":
+def asked_statistic(question: str, kind: str | None) -> frozenset[str]:
+    """Stems of the words that state the statistic a concentration question (``kind``, its
+    ``answer_type``) asks for ("what detection limit for gold" gives {"detect"}), or nothing when it asks
+    for a concentration in general."""
+    if kind != "concentration":
         return frozenset()
     for pattern, words in _STATISTICS:
         if pattern.search(question):
@@ -651,11 +656,10 @@ def asked_statistic(question: str) -> frozenset[str]:
     return frozenset()
 
 
-def asks_extreme(question: str) -> bool:
-    """Does the question ask for the highest or lowest of a quantity ("the maximum gold value")?"""
-    return answer_type(question) in ("concentration", "measure", "extent") and bool(
-        _EXTREME_ASK.search(question)
-    )
+def asks_extreme(question: str, kind: str | None) -> bool:
+    """Does the question (of ``answer_type`` ``kind``) ask for the highest or lowest of a quantity ("the
+    maximum gold value")?"""
+    return kind in ("concentration", "measure", "extent") and bool(_EXTREME_ASK.search(question))
 
 
 def gives_extreme(text: str) -> bool:

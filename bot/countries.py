@@ -101,25 +101,26 @@ _ADJECTIVES_OF: dict[str, tuple[str, ...]] = {}
 for _adjective, _country in ADJECTIVE_COUNTRY.items():
     _ADJECTIVES_OF[_country] = (*_ADJECTIVES_OF.get(_country, ()), _adjective)
 _ADJECTIVE_ALTERNATIVES = "|".join(re.escape(a) for a in sorted(ADJECTIVE_COUNTRY, key=len, reverse=True))
-_ADJECTIVE = re.compile(r"(?<![\w])(" + _ADJECTIVE_ALTERNATIVES + r")(?![\w])")
 # "Sino-Mongolian" and "Lao-Thai" as well as "Mongolian"; not the language words inside a longer name
-_ADJECTIVE_ANY_CASE = re.compile(
-    r"(?<![\w])(" + _ADJECTIVE_ALTERNATIVES + r")(?![\w])",
-    re.IGNORECASE,
-)
+_ADJECTIVE = re.compile(r"(?<![\w])(" + _ADJECTIVE_ALTERNATIVES + r")(?![\w])")
+_ADJECTIVE_ANY_CASE = re.compile(_ADJECTIVE.pattern, re.IGNORECASE)
+# lower case -> country name, for questions typed in any case
+_COUNTRY_OF_LOWER = {
+    **{a.lower(): c for a, c in ADJECTIVE_COUNTRY.items()},
+    **{c.lower(): c for c in COUNTRY_NAMES},
+}
 
 
 def countries_asked(question: str) -> list[str]:
     """The countries a question names, by name or by adjective in any case ("the nigerian project",
     "Sino-Mongolian" gives China and Mongolia), each once in order of first mention, as country names."""
     found = [(m.start(), m.group(0)) for m in _COUNTRY_ANY_CASE.finditer(question)]
-    by_adjective = {a.lower(): c for a, c in ADJECTIVE_COUNTRY.items()}
-    found += [(m.start(), by_adjective[m.group(1).lower()]) for m in _ADJECTIVE_ANY_CASE.finditer(question)]
+    found += [(m.start(), m.group(1)) for m in _ADJECTIVE_ANY_CASE.finditer(question)]
     names: list[str] = []
-    for _, name in sorted(found):
-        canonical = next((c for c in COUNTRY_NAMES if c.lower() == name.lower()), name)
-        if canonical not in names:
-            names.append(canonical)
+    for _, written in sorted(found):
+        name = _COUNTRY_OF_LOWER[written.lower()]
+        if name not in names:
+            names.append(name)
     return names
 
 

@@ -82,9 +82,9 @@ RANK_PENALTY = 0.015
 
 DISCLAIMER_MIN_OVERLAP = 0.4  # a disclaimer counts only when it is about the question's terms
 MAX_CANDIDATES = 48
-# Words of the wh-phrase itself ("which year", "how many", "what date"): they say how a question asks.
 # Words that name the same part in a group's work: "who was heading the mission" / "the team was led by".
 _SAME_ROLE = {"head": "lead", "lead": "head"}
+# Words of the wh-phrase itself ("which year", "how many", "what date"): they say how a question asks.
 _ASK_WORDS = frozenset(tokenize("year years date dates day days month months many much number"))
 NEARBY_CHUNKS = 1  # chunks on each side of a retrieved one that may complete a pick
 MAX_NEARBY = 6  # of them at most, for the best passages first
@@ -178,9 +178,8 @@ class Evidence:
 
     def states_step(self, c: Candidate) -> bool:
         """Does the candidate state the asked step as done (``states_event``; for a step still to come, a plan
-        will do), about what was asked: with
-        another asked-about word besides the verb ("signed" alone may be about another agreement), and not
-        of another country ("Cambodia signed" for "when did Iran sign")?"""
+        will do), about what was asked: with another asked-about word besides the verb ("signed" alone may be
+        about another agreement), and not of another country ("Cambodia signed" for "when did Iran sign")?"""
         about = self.asked_terms - self.asked_event
         stated = (mentions_event if self.asked_planned else states_event)(c.span.text, self.asked_event)
         return c.on_asked_country and stated and (not about or bool(c.tokens & about))
@@ -502,10 +501,10 @@ def gather(
         asked_event=polar_event(question),
         asked_years=years_in(question),
         asked_cause=asks_cause(question),
-        asked_extreme=asks_extreme(question),
+        asked_extreme=asks_extreme(question, kind),
         asked_present=asks_present(question),
         asked_planned=asks_planned(question),
-        asked_statistic=asked_statistic(question),
+        asked_statistic=asked_statistic(question, kind),
         asked_others=kind == "role" and asks_other_people(question),
         body_country=body_country(question) if kind == "bodies" else None,
     )

@@ -998,8 +998,9 @@ def test_how_long_or_deep_needs_a_number_with_its_unit():
 
 def test_a_highest_value_is_not_answered_by_a_median():
     question = "sino-mongolian border gold study: what was the highest gold value measured in the sediments?"
-    assert asks_extreme(question)
-    assert not asks_extreme("which element has the highest values in the sediments?")  # asks for elements
+    assert asks_extreme(question, answer_type(question))
+    elements = "which element has the highest values in the sediments?"
+    assert not asks_extreme(elements, answer_type(elements))  # asks for elements
     assert not gives_extreme("The study reports a median gold concentration of 0.79 parts per billion.")
     assert gives_extreme("Gold reached 43 parts per billion at one site.")
     assert gives_extreme("Values ranged from 0.1 to 43 ppb.")
@@ -1077,11 +1078,11 @@ def test_a_step_still_to_come_is_answered_by_a_plan():
 
 
 def test_a_statistic_asked_for_is_the_one_given():
-    assert asked_statistic("What detection limit for gold was achieved in the border study?") == terms_of(
-        "detection"
-    )
-    assert asked_statistic("median lead in topsoil") == terms_of("median")
-    assert asked_statistic("what selenium concentration was found?") == frozenset()
+    limit = "What detection limit for gold was achieved in the border study?"
+    assert asked_statistic(limit, answer_type(limit)) == terms_of("detection")
+    median, general = "median lead in topsoil", "what selenium concentration was found?"
+    assert asked_statistic(median, answer_type(median)) == terms_of("median")
+    assert asked_statistic(general, answer_type(general)) == frozenset()
 
 
 def test_dates_deadlines_and_addresses():
