@@ -287,24 +287,138 @@ def test_llm_fallback_notice_is_shown_above_the_extractive_answer(app_env, monke
     assert at.expander  # the extractive answer still cites its sources
 
 
-def test_removing_a_document_needs_confirmation_and_publishes_an_index_without_it(
+def _private_index(app_env, monkeypatch, tmp_path) -> Path:
+    """A copy of the session's index, so a removal's new generation disturbs no other test."""
+    index_dir = tmp_path / "index"
+    shutil.copytree(app_env.index_dir, index_dir)
+    monkeypatch.setenv("ICGG_INDEX_DIR", str(index_dir))
+    return index_dir
+
+
+def _documents_metric(at: AppTest) -> int:
+    return int({m.label: m.value for m in at.metric}["Documents"])
+
+
+def _arm_removal(at: AppTest, choice: str | None) -> AppTest:
+    """Step 1 of a removal: pick ``choice`` (an option key, or nothing) and press "Remove…"."""
+    if choice is not None:
+        at.selectbox(key="library-remove-doc").set_value(choice)
+    next(b for b in at.button if b.label == "Remove…").click().run()
+    assert not at.exception
+    return at
+
+
+def _some_document(i: int) -> str:
+    """The removal picker's option for the ``i``-th document by title."""
+    from bot.api import Assistant
+
+    return f"doc:{Assistant.open(get_settings()).browse(sort='title')[i].doc_id}"
+
+
+def _button(at: AppTest, key: str):
+    return next((b for b in at.button if b.key == key), None)
+
+
+def test_removing_a_document_asks_to_confirm_it_by_name_and_publishes_an_index_without_it(
     app_env, monkeypatch, tmp_path
 ):
-    index_dir = tmp_path / "index"
-    shutil.copytree(app_env.index_dir, index_dir)  # private copy: removal publishes a generation
-    monkeypatch.setenv("ICGG_INDEX_DIR", str(index_dir))
+    from bot.api import Assistant
+    from ui.render import md_escape
+
+    _private_index(app_env, monkeypatch, tmp_path)
     at = _sign_in(_library(monkeypatch, PASSWORD), PASSWORD)
-    before = int({m.label: m.value for m in at.metric}["Documents"])
-    doc_id = at.selectbox(key="library-remove-doc").value
-    remove = next(b for b in at.button if b.label == "Remove")
+    before = _documents_metric(at)
+    assert at.selectbox(key="library-remove-doc").value is None  # nothing is preselected
+    doc = Assistant.open(get_settings()).browse(sort="title")[3]
+    doc_id, title = doc.doc_id, md_escape(doc.title)  # as the page writes it in Markdown
 
-    remove.click().run()
-    assert any("Tick the confirmation box" in w for w in _texts(at.warning))
-    assert int({m.label: m.value for m in at.metric}["Documents"]) == before
+    _arm_removal(at, f"doc:{doc_id}")
+    assert any(title in w and "from the index?" in w for w in _texts(at.warning))
+    assert title in _button(at, "library-remove-confirm").label
+    assert _documents_metric(at) == before  # arming removes nothing
 
-    at.checkbox(key="library-remove-confirm").check()
-    next(b for b in at.button if b.label == "Remove").click().run()
+    _button(at, "library-remove-confirm").click().run()
     assert not at.exception
-    assert any("Removed" in s for s in _texts(at.success))
-    assert int({m.label: m.value for m in at.metric}["Documents"]) == before - 1
+    assert any("Removed" in s and title in s for s in _texts(at.success))
+    assert _documents_metric(at) == before - 1
     assert doc_id not in set(at.dataframe[-1].value["Doc id"])
+
+
+def test_after_a_removal_nothing_is_armed_and_one_more_click_removes_nothing(app_env, monkeypatch, tmp_path):
+    _private_index(app_env, monkeypatch, tmp_path)
+    at = _sign_in(_library(monkeypatch, PASSWORD), PASSWORD)
+    before = _documents_metric(at)
+    _arm_removal(at, _some_document(0))
+    _button(at, "library-remove-confirm").click().run()
+    assert _documents_metric(at) == before - 1
+
+    # The confirmation is gone and the picker is empty again: it did not jump to another document.
+    assert _button(at, "library-remove-confirm") is None
+    assert at.selectbox(key="library-remove-doc").value is None
+    _arm_removal(at, None)  # the click that used to delete an unrelated document
+    assert any("Choose the document to remove first" in w for w in _texts(at.warning))
+    assert _button(at, "library-remove-confirm") is None
+    assert _documents_metric(at) == before - 1
+
+
+def test_cancelling_a_removal_keeps_the_document_and_disarms_it(app_env, monkeypatch, tmp_path):
+    _private_index(app_env, monkeypatch, tmp_path)
+    at = _sign_in(_library(monkeypatch, PASSWORD), PASSWORD)
+    before = _documents_metric(at)
+    _arm_removal(at, _some_document(1))
+    _button(at, "library-remove-cancel").click().run()
+    assert not at.exception
+    assert _button(at, "library-remove-confirm") is None
+    assert at.selectbox(key="library-remove-doc").value is None
+    assert _documents_metric(at) == before
+
+
+def test_the_delete_file_box_of_an_upload_starts_unticked_each_time_it_is_asked(
+    app_env, monkeypatch, tmp_path, embedder
+):
+    from index.builder import ingest_paths
+
+    _private_index(app_env, monkeypatch, tmp_path)
+    uploads = tmp_path / "uploads"
+    uploads.mkdir(exist_ok=True)
+    upload = uploads / "2026-02-01-altiplano-note.md"
+    upload.write_text(
+        "---\ntitle: Altiplano field note\ndate: 2026-02-01\ncategory: news\nlanguage: en\n---\n"
+        "A field team sampled stream sediments on the Altiplano in January 2026.\n",
+        encoding="utf-8",
+    )
+    ingest_paths([uploads], settings=get_settings(), embedder=embedder)
+    at = _sign_in(_library(monkeypatch, PASSWORD), PASSWORD)
+    from ingest.files import doc_id_for
+
+    option = f"doc:{doc_id_for(upload.resolve())}"
+    _arm_removal(at, option)
+    box = at.checkbox[-1]
+    assert box.label == "Also delete its uploaded file" and box.value is False
+    box.check().run()
+    _button(at, "library-remove-cancel").click().run()
+    _arm_removal(at, option)
+    assert at.checkbox[-1].value is False  # the tick did not survive the cancelled confirmation
+    at.checkbox[-1].check().run()
+    _button(at, "library-remove-confirm").click().run()
+    assert not at.exception
+    assert not upload.exists()
+    assert any("Removed “Altiplano field note”" in s for s in _texts(at.success))
+
+
+def test_an_upload_that_is_not_indexed_can_be_deleted_from_the_library(app_env, monkeypatch, tmp_path):
+    _private_index(app_env, monkeypatch, tmp_path)
+    uploads = tmp_path / "uploads"
+    uploads.mkdir(exist_ok=True)
+    broken = uploads / "empty-report.pdf"
+    broken.write_bytes(b"%PDF-1.7\n")  # a PDF header and nothing else: never indexable
+    at = _sign_in(_library(monkeypatch, PASSWORD), PASSWORD)
+    before = _documents_metric(at)
+    _arm_removal(at, "upload:empty-report.pdf")
+    assert any("empty\\-report\\.pdf" in w and "not in the index" in w for w in _texts(at.warning))
+    assert broken.exists()
+    _button(at, "library-remove-confirm").click().run()
+    assert not at.exception
+    assert not broken.exists()
+    assert any("Deleted the uploaded file" in s for s in _texts(at.success))
+    assert _documents_metric(at) == before

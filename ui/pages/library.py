@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import logging
 import time
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -30,6 +31,9 @@ FAILED_LOGINS = "library_failed_logins"
 MAX_FAILED_LOGINS = 5
 LOCKOUT_S = 60.0
 FLASH = "library_flash"
+# Every key of the removal flow starts with this, so one call disarms all of it.
+REMOVAL_STATE_PREFIX = "library-remove-"
+PENDING_REMOVAL = f"{REMOVAL_STATE_PREFIX}pending"
 
 
 def configured_password(settings: Settings) -> str:
@@ -77,7 +81,7 @@ def render() -> None:
     _upload(settings)
     if assistant is not None:
         _documents(assistant, settings)
-        _remove(assistant, settings)
+    _remove(assistant, settings)
 
 
 # --- sign in ------------------------------------------------------------------------------------------
@@ -278,11 +282,7 @@ def _documents(assistant, settings: Settings) -> None:
     st.subheader("Documents")
     docs = assistant.browse(sort="date")
     indexed_paths = {str(Path(d.path)) for d in docs}
-    job = current_job(settings)
-    last = job.snapshot().report if job is not None else None
-    failed = {
-        str(Path(r.path).resolve()): r.reason for r in (last.files if last else []) if r.status == "failed"
-    }
+    failed = _failed_uploads(settings)
     rows = [
         {
             "Title": d.title,
@@ -311,50 +311,147 @@ def _documents(assistant, settings: Settings) -> None:
     st.dataframe(pd.DataFrame(rows, columns=columns), hide_index=True, width="stretch")
 
 
-def _remove(assistant, settings: Settings) -> None:
-    from index.errors import IndexLockedError
+@dataclass(frozen=True)
+class Removable:
+    """Something staff can remove: an indexed document, or an uploaded file the index does not hold."""
 
-    st.subheader("Remove a document")
-    docs = assistant.browse(sort="title")
-    if not docs:
-        return
-    by_id = {d.doc_id: d for d in docs}
-    with st.form("library-remove"):
-        doc_id = st.selectbox(
-            "Document",
-            list(by_id),
-            format_func=lambda i: (
-                f"{by_id[i].title} ({by_id[i].date or 'undated'}, {Path(by_id[i].path).name})"
-            ),
-            key="library-remove-doc",
+    key: str  # "doc:<doc_id>" or "upload:<file name>": what the pending confirmation is bound to
+    title: str
+    path: Path
+    doc_id: str | None  # None: an upload that failed or waits for a re-index (only its file exists)
+    in_uploads: bool
+    detail: str  # date and file name, or why the upload is not indexed
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} ({self.detail})"
+
+
+def removable_items(assistant, settings: Settings) -> list[Removable]:
+    """Indexed documents by title, then uploads that are not in the index (failed or waiting)."""
+    upload_dir = Path(settings.upload_dir).resolve()
+    items: list[Removable] = []
+    indexed: set[str] = set()
+    for d in assistant.browse(sort="title") if assistant is not None else []:
+        path = Path(d.path)
+        indexed.add(str(path.resolve()))
+        items.append(
+            Removable(
+                key=f"doc:{d.doc_id}",
+                title=d.title,
+                path=path,
+                doc_id=d.doc_id,
+                in_uploads=path.resolve().is_relative_to(upload_dir),
+                detail=f"{d.date or 'undated'}, {path.name}",
+            )
         )
-        delete_file = st.checkbox("Also delete the uploaded file (uploads only)", key="library-remove-file")
-        confirm = st.checkbox("Yes, remove it from the index", key="library-remove-confirm")
-        go = st.form_submit_button("Remove", icon=":material/delete:")
+    failed = _failed_uploads(settings)
+    if upload_dir.is_dir():
+        for path in sorted(upload_dir.iterdir()):
+            resolved = str(path.resolve())
+            if path.name.startswith(".") or not path.is_file() or resolved in indexed:
+                continue
+            why = f"failed: {failed[resolved]}" if resolved in failed else "uploaded, not yet indexed"
+            items.append(Removable(f"upload:{path.name}", path.name, path, None, True, why))
+    return items
+
+
+def _failed_uploads(settings: Settings) -> dict[str, str]:
+    """Resolved path -> reason, for the files the last re-index of this app could not read."""
+    job = current_job(settings)
+    last = job.snapshot().report if job is not None else None
+    files = last.files if last else []
+    return {str(Path(r.path).resolve()): r.reason for r in files if r.status == "failed"}
+
+
+def _forget_removal() -> None:
+    """Disarm: no pending confirmation, no ticked box and no preselected document survive an action."""
+    for key in [k for k in st.session_state if str(k).startswith(REMOVAL_STATE_PREFIX)]:
+        del st.session_state[key]
+
+
+def _remove(assistant, settings: Settings) -> None:
+    st.subheader("Remove a document")
+    items = {r.key: r for r in removable_items(assistant, settings)}
+    if not items:
+        st.caption("Nothing to remove.")
+        return
+    pending = st.session_state.get(PENDING_REMOVAL)
+    if pending not in items:  # none, or its document went away meanwhile (another session removed it)
+        st.session_state.pop(PENDING_REMOVAL, None)
+        _choose_removal(items)
+    else:
+        _confirm_removal(items[pending], settings)
+
+
+def _choose_removal(items: dict[str, Removable]) -> None:
+    """Step 1: pick one document; nothing is removed here."""
+    with st.form("library-remove"):
+        choice = st.selectbox(
+            "Document",
+            list(items),
+            index=None,
+            placeholder="Choose the document to remove",
+            format_func=lambda key: items[key].label,
+            key=f"{REMOVAL_STATE_PREFIX}doc",
+        )
+        go = st.form_submit_button("Remove…", icon=":material/delete:")
     if not go:
         return
-    if not confirm:
-        st.warning("Tick the confirmation box to remove the document.")
+    if choice is None:
+        st.warning("Choose the document to remove first.")
         return
-    doc = by_id[doc_id]
-    from index.builder import remove_documents
+    st.session_state[PENDING_REMOVAL] = choice
+    st.rerun()
 
-    try:
-        report = remove_documents([doc_id], settings)
-    except IndexLockedError:
-        st.error("The index is busy with a re-index; try again when it has finished.")
-        return
-    path = Path(doc.path)
-    in_uploads = path.resolve().is_relative_to(Path(settings.upload_dir).resolve())
-    if delete_file and in_uploads and path.is_file():
-        path.unlink()
-    note = (
-        ""
-        if in_uploads and delete_file
-        else (
-            " Its file is still in the collection folder, so the next re-index adds it again unless"
-            " the file is deleted."
+
+def _confirm_removal(item: Removable, settings: Settings) -> None:
+    """Step 2: a confirmation bound to this one document, naming it; it is gone after one use."""
+    from index.errors import IndexLockedError
+
+    if item.doc_id is None:
+        question = f"Delete the uploaded file “{item.title}” ({item.detail})? It is not in the index."
+    else:
+        question = f"Remove “{item.title}” ({item.detail}) from the index?"
+    st.warning(md_escape(question), icon=":material/warning:")
+    delete_file = item.doc_id is None
+    if item.doc_id is not None and item.in_uploads:
+        delete_file = st.checkbox(
+            "Also delete its uploaded file", key=f"{REMOVAL_STATE_PREFIX}file:{item.key}"
         )
+    left, right = st.columns(2)
+    confirmed = left.button(
+        f"Yes, remove “{md_escape_inline(item.title)}”", type="primary", key=f"{REMOVAL_STATE_PREFIX}confirm"
     )
-    st.session_state[FLASH] = md_escape(f"Removed “{doc.title}” (new generation {report.generation}).{note}")
+    if right.button("Cancel", key=f"{REMOVAL_STATE_PREFIX}cancel"):
+        _forget_removal()
+        st.rerun()
+    if not confirmed:
+        return
+    _forget_removal()  # whatever happens next, the confirmation has been used
+    generation = None
+    if item.doc_id is not None:
+        from index.builder import remove_documents
+
+        try:
+            generation = remove_documents([item.doc_id], settings).generation
+        except IndexLockedError:
+            st.error("The index is busy with a re-index; try again when it has finished.")
+            return
+    deleted = delete_file and item.in_uploads and item.path.is_file()
+    if deleted:
+        item.path.unlink()
+    if item.doc_id is None:
+        message = f"Deleted the uploaded file “{item.title}”."
+    else:
+        note = (
+            ""
+            if deleted
+            else (
+                " Its file is still in the collection folder, so the next re-index adds it again unless"
+                " the file is deleted."
+            )
+        )
+        message = f"Removed “{item.title}” (new generation {generation}).{note}"
+    st.session_state[FLASH] = md_escape(message)
     st.rerun()
