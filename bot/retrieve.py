@@ -9,6 +9,8 @@ What a search does (hybrid, the default):
    holds e5 vectors and a multilingual embedder is given, the question's e5 query vector against them
    (depth ``dense_depth``), a third ranking that finds English passages for a question in another
    language, where MiniLM and BM25 see mostly unknown words (names and numbers still match in BM25).
+   For a question detected as another language than English (``bot.language``), MiniLM's ranking gets
+   ``dense_weight_other_languages`` (0 by default) instead of ``dense_weight``.
 3. Weighted reciprocal rank fusion: a candidate scores ``sum(w / (rrf_k + rank))`` over the rankings it
    appears in (rank from 1).
 4. Exact tokens: numbers, years and codes in the question ("160 km", "IGCP 259", "2016") are
@@ -38,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.language import detect_language
 from bot.normalise import normalise_question
 from bot.types import Passage
 from bot.vectors import multilingual_query_vector, query_vector
@@ -218,8 +221,11 @@ class Retriever:
             return _Candidates([h.row for h in dense_hits], dense, dense, bm25)
         if mode == "bm25":
             return _Candidates([h.row for h in bm25_hits], bm25, dense, bm25)
+        dense_weight = s.dense_weight
+        if self.multilingual is not None and detect_language(query, s) != "en":
+            dense_weight = s.dense_weight_other_languages  # MiniLM reads English only
         rankings = [
-            ([h.row for h in dense_hits], s.dense_weight),
+            ([h.row for h in dense_hits], dense_weight),
             ([h.row for h in bm25_hits], s.bm25_weight),
         ]
         if self.multilingual is not None and s.multilingual_weight > 0:

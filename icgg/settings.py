@@ -100,6 +100,14 @@ class Settings(BaseSettings):
         description="Weight of the multilingual (e5) dense ranking in the fusion (used when the index holds "
         "multilingual vectors).",
     )
+    dense_weight_other_languages: float = Field(
+        0.0,
+        ge=0,
+        description="Weight of the MiniLM ranking, in place of dense_weight, for a question detected as "
+        "another language than English when the multilingual ranking is used: MiniLM reads English only, "
+        "and its ranking of such a question is noise (train-set evidence@5 of the non-English questions: "
+        "0.86 with weight 1, 0.95 with 0; bench/results/multilingual.md).",
+    )
     max_passages_per_doc: int = Field(2, ge=1, description="Diversity cap: passages per document in top k.")
     exact_match_weight: float = Field(
         1.0,
