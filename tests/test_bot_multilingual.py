@@ -9,12 +9,18 @@ import json
 import pytest
 from bot_docs import build_bot_index
 from click.testing import CliRunner
+from index_docs import CountingEmbedder
 
 from bot.answer import in_language
 from bot.api import Assistant
 from bot.language import detect_language
 from bot.retrieve import Retriever
 from bot.types import ABSTAIN_TEXT, ENGLISH_SOURCES_TEXT, Answer
+from bot.vectors import (
+    MULTILINGUAL_SENTENCE_VECTORS,
+    multilingual_query_vector,
+    multilingual_sentence_vectors,
+)
 from icgg.cli import _register, cli
 from icgg.i18n import translate
 from icgg.settings import Settings, get_settings
@@ -34,7 +40,9 @@ CAMBODIA_QUESTIONS = {
 
 @pytest.fixture(scope="module")
 def bot_settings(tmp_path_factory, embedder):
-    return build_bot_index(tmp_path_factory.mktemp("bot-multilingual"), embedder)
+    return build_bot_index(
+        tmp_path_factory.mktemp("bot-multilingual"), embedder, multilingual_sentence_vectors=True
+    )
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +84,36 @@ def test_a_retriever_ignores_a_multilingual_model_the_index_was_not_built_with(a
     retriever = Retriever(assistant.index, embedder, assistant.settings, OtherModel())
     assert retriever.multilingual is None
     assert retriever.search(CAMBODIA_QUESTIONS["fr"], k=3)  # MiniLM and BM25 still answer
+
+
+# --- e5 vectors for a reader ----------------------------------------------------------------------------
+def test_a_reader_gets_stored_e5_sentence_vectors_without_running_the_model(assistant, multilingual):
+    from index.builder import sentence_texts_of
+
+    index = assistant.index
+    doc = next(d for d in index.documents() if d.title == CAMBODIA)
+    pages = [(p, len(t)) for p, _label, t in index.pages_of(doc.doc_id)]
+    sentences = sentence_texts_of(index.chunks_of(doc.doc_id), pages)
+    counting = CountingEmbedder(multilingual)
+    MULTILINGUAL_SENTENCE_VECTORS.clear()
+
+    vectors = multilingual_sentence_vectors(counting, index, sentences)
+
+    assert counting.calls == 0 and vectors.shape == (len(sentences), multilingual.dimension)
+    question = multilingual_query_vector(multilingual, CAMBODIA_QUESTIONS["zh"])
+    unrelated = multilingual.embed(["The laboratory keeps certified reference materials."])[0]
+    assert float(vectors[0] @ question) > float(unrelated @ question)  # the answer is nearer the question
+
+
+def test_sentences_the_index_lacks_are_embedded_in_one_call(assistant, multilingual):
+    MULTILINGUAL_SENTENCE_VECTORS.clear()
+    counting = CountingEmbedder(multilingual)
+    texts = ["A sentence no document holds.", "Another sentence no document holds."]
+    vectors = multilingual_sentence_vectors(counting, assistant.index, texts)
+    assert counting.calls == 1 and counting.texts == texts
+    assert float(vectors[0] @ multilingual.embed(texts[:1])[0]) > 0.999
+    multilingual_sentence_vectors(counting, assistant.index, texts)
+    assert counting.calls == 1  # recently read sentences are remembered
 
 
 # --- language -------------------------------------------------------------------------------------------
