@@ -266,3 +266,11 @@ def test_removing_a_document_keeps_the_multilingual_side_of_the_others(private_c
             after.multilingual_vectors(np.array([row])), before.multilingual_vectors(np.array([old]))
         )
     assert after.n_multilingual_sentence_vectors < before.n_multilingual_sentence_vectors
+
+
+def test_the_e5_engine_is_loaded_with_threads_that_sleep_while_waiting(multilingual):
+    """Spinning OpenMP threads made one question take seconds when other processes shared the cores
+    (bench/results/multilingual.md); the engine's runtime reads the policy when it is loaded."""
+    import os
+
+    assert os.environ.get("OMP_WAIT_POLICY", "").upper() == "PASSIVE"
