@@ -179,8 +179,8 @@ class Assistant:
     ) -> Answer:
         """Answer ``question`` from the documents, with citations, or abstain (in the question's language:
         ``Answer.language``)."""
-        generation, resolved, passages = self._prepare(question, history, filters)
-        answer = self.answerer.answer(resolved, passages, generation.index)
+        generation, resolved, reading = self._prepare(question, history, filters)
+        answer = self.answerer.answer(resolved, reading, generation.index)
         return self._finish(answer, question, resolved, generation)
 
     def detect_language(self, question: str) -> str:
@@ -200,9 +200,9 @@ class Assistant:
 
         For a question in another language than English the answer's first words depend on whether it
         abstains, so its text comes as one delta, when it is complete."""
-        generation, resolved, passages = self._prepare(question, history, filters)
+        generation, resolved, reading = self._prepare(question, history, filters)
         english = self.detect_language(question) == "en"
-        for item in self.answerer.stream(resolved, passages, generation.index):
+        for item in self.answerer.stream(resolved, reading, generation.index):
             if isinstance(item, Answer):
                 answer = self._finish(item, question, resolved, generation)
                 if not english:
@@ -219,8 +219,46 @@ class Assistant:
                 if self._answerer is None:
                     from bot.answer import make_answerer
 
-                    self._answerer = make_answerer(self.settings, self.embedder)
+                    self._answerer = make_answerer(self.settings, self.reader.answer_threshold)
         return self._answerer
+
+    @property
+    def reader(self):
+        """The trained reader (:mod:`bot.reader`), loaded on first use and shared by every caller."""
+        from bot.reader import load_reader
+
+        return load_reader(self.settings)
+
+    @property
+    def sentence_embedder(self):
+        """The e5 embedder whose vectors the reader compares questions with (stored at ingest)."""
+        if self.multilingual is not None:
+            return self.multilingual
+        from index.embeddings import load_multilingual_embedder
+
+        return load_multilingual_embedder(self.settings)
+
+    def read(self, question: str, passages: Sequence[Passage], generation: _Generation | None = None):
+        """What the reader makes of ``passages``: reranked passages and scored sentences (``Reading``)."""
+        from bot.reader import read
+
+        index = (generation or self._current).index
+        return read(
+            question, passages, index, self.reader, self.sentence_embedder, self.settings.reader_depth
+        )
+
+    def passages_for(
+        self, question: str, *, rerank: bool = True, filters: Filters | None = None
+    ) -> list[Passage]:
+        """The passages an answer to ``question`` is composed from, best first (reranked by the reader
+        unless ``rerank`` is False): what ``ask`` uses, for benchmarks and the staff's retrieval view."""
+        generation = self._current
+        passages = generation.retriever.search(question, k=self._depth(), filters=filters)
+        return self.read(question, passages, generation).passages if rerank else passages
+
+    def _depth(self) -> int:
+        s = self.settings
+        return max(s.top_k, s.answer_passages, s.reader_depth)
 
     def validate_question(self, question: str) -> str:
         """The stripped question; ValueError with a user-facing message when it cannot be asked."""
@@ -232,9 +270,8 @@ class Assistant:
             raise ValueError(f"question too long ({len(question)} chars; limit {limit})")
         return question
 
-    def _prepare(
-        self, question: str, history: Sequence[tuple[str, str]], filters: Filters | None
-    ) -> tuple[_Generation, str, list[Passage]]:
+    def _prepare(self, question: str, history: Sequence[tuple[str, str]], filters: Filters | None):
+        """(generation, resolved question, Reading): one index snapshot for retrieval and reading."""
         question = self.validate_question(question)
         resolved = question
         if history:
@@ -246,9 +283,8 @@ class Assistant:
                 condense = getattr(self.answerer, "condense", None)
             resolved = (condense or resolve_followup)(question, list(history))
         generation = self._current  # one snapshot for retrieval and answering
-        k = max(self.settings.top_k, getattr(self.settings, "answer_passages", self.settings.top_k))
-        passages = generation.retriever.search(resolved, k=k, filters=filters)
-        return generation, resolved, passages
+        passages = generation.retriever.search(resolved, k=self._depth(), filters=filters)
+        return generation, resolved, self.read(resolved, passages, generation)
 
     def _finish(self, answer: Answer, question: str, resolved: str, generation: _Generation) -> Answer:
         from bot.answer import in_language

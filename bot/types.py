@@ -26,6 +26,7 @@ class Passage:
     document: DocumentRecord
     dense_score: float | None = None  # cosine similarity to the question, when computed
     bm25_score: float | None = None
+    reader_score: float | None = None  # the reader's probability for its best sentence, when read
 
     @property
     def page(self) -> int:

@@ -120,17 +120,11 @@ def multilingual_sentence_vectors(embedder, index, texts: Sequence[str]) -> np.n
     return np.vstack([found[t] for t in texts])
 
 
-WORD_VECTORS = VectorLRU(20_000)  # single words recur across questions ("people", "samples"): ~30 MB full
+def clear_vector_caches() -> None:
+    """Forget every cached question and sentence vector: benchmarks time each question as a first-time one."""
+    QUERY_VECTORS.clear()
+    MULTILINGUAL_SENTENCE_VECTORS.clear()
+    from bot.reader import _shared as readers
 
-
-def word_vectors(embedder, words: Sequence[str]) -> dict[str, np.ndarray]:
-    """Vectors of single words (lower case), from the shared word cache, the rest in one model call."""
-    model = model_of(embedder)
-    wanted = list(dict.fromkeys(words))
-    found = WORD_VECTORS.get_many(model, wanted)
-    missing = [w for w in wanted if w not in found]
-    if missing:
-        vectors = embedder.embed(missing)
-        WORD_VECTORS.put_many(model, missing, vectors)
-        found.update(zip(missing, vectors, strict=True))
-    return found
+    for reader in list(readers.values()):
+        reader.clear_cache()

@@ -22,9 +22,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from icgg import cli_bot, cli_index
+    from icgg import cli_bot, cli_index, cli_reader
 
-    for module in (cli_index, cli_bot):
+    for module in (cli_index, cli_bot, cli_reader):
         for command in module.COMMANDS:
             cli.add_command(command)
 

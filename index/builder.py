@@ -152,10 +152,7 @@ class _Multilingual:
     def configured(cls, settings: Settings) -> _Multilingual | None:
         if not settings.multilingual_embeddings:
             return None
-        return cls(
-            multilingual_model_name(),
-            settings.index_sentence_vectors and settings.multilingual_sentence_vectors,
-        )
+        return cls(multilingual_model_name(), settings.multilingual_sentence_vectors)
 
     @staticmethod
     def of(index: LocalIndex) -> _Multilingual | None:
@@ -523,14 +520,16 @@ def _read_chunk_embed(
     t = time.perf_counter()
     texts = [c.embedding_text(doc.title) for doc, chunks in parsed for c in chunks]
     sentence_texts: list[list[str]] = [[] for _ in parsed]
-    if settings.index_sentence_vectors:
+    ml_sentences_wanted = get_multilingual is not None and settings.multilingual_sentence_vectors
+    if settings.index_sentence_vectors or ml_sentences_wanted:
         sentence_texts = [
             sentence_texts_of(chunks, [(p.number, len(p.text)) for p in doc.pages]) for doc, chunks in parsed
         ]
     all_sentences = [text for per_doc in sentence_texts for text in per_doc]
+    minilm_sentences = all_sentences if settings.index_sentence_vectors else []
     # One pass over chunks and sentences together: one model call (per slice), sorted by length.
     vectors = _embed_with_cache(
-        texts + all_sentences, embedder, index_dir, report, progress, n_sentences=len(all_sentences)
+        texts + minilm_sentences, embedder, index_dir, report, progress, n_sentences=len(minilm_sentences)
     )
     sentence_vectors = vectors[len(texts) :]
     timings["embed"] = time.perf_counter() - t
@@ -559,7 +558,11 @@ def _read_chunk_embed(
             for c in chunks
         ]  # fmt: skip
         pages = [PageRow(doc.doc_id, p.number, p.label, p.text) for p in doc.pages]
-        keyed = {text_key(t): sentence_vectors[spos + i] for i, t in enumerate(sentences)}
+        keyed = (
+            {text_key(t): sentence_vectors[spos + i] for i, t in enumerate(sentences)}
+            if settings.index_sentence_vectors
+            else {}
+        )
         doc_vectors = vectors[pos : pos + len(chunks)]
         payload = _DocPayload(record, dict(doc.extra), pages, records, doc_vectors, keyed)
         if ml_vectors is not None:
