@@ -391,7 +391,7 @@ def _read_chunk_embed(
         done += 1
         progress("parse", done, len(to_read))
 
-    outcomes = read_files([p for p, _d, _s in to_read], settings, on_done=on_done)
+    outcomes = read_files([p for p, _d, _s in to_read], settings, on_done=on_done, progress=progress)
     timings["parse"] = time.perf_counter() - t
 
     if not any(o.status == "ok" and o.document is not None for o in outcomes):

@@ -40,6 +40,7 @@ _HYPHEN_BREAK = re.compile(r"([^\W\d_]+)-[ \t]*\n[ \t]*(?=([a-z]\w*))")
 _HYPHENATED_WORD = re.compile(r"[^\W\d_]+-[^\W\d_]+")
 _DIGITS = re.compile(r"\d+")
 _ROMAN_PAGE = re.compile(r"^[ivxlc]{1,6}$")
+_TABLE_PLACEHOLDER = re.compile("^\ue000[a-z]+\ue001$")
 _SENTENCE_END = (".", "!", "?", ":", '."', ".”", ".)", "?”", "!”")
 
 RUNNING_LINE_ZONE = 2  # lines inspected at the top and at the bottom of each page
@@ -180,6 +181,10 @@ def reflow_pdf_lines(lines: Sequence[str]) -> str:
     for i, line in enumerate(lines):
         if not line:
             flush()
+            continue
+        if _TABLE_PLACEHOLDER.match(line):
+            flush()
+            paragraphs.append(line)  # a table, filled in after cleaning (ingest.pdf_pages)
             continue
         previous = current[-1][-1] if current else (paragraphs[-1] if paragraphs else None)
         following = lines[i + 1] if i + 1 < len(lines) else None
