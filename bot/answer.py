@@ -18,7 +18,7 @@ from typing import Protocol
 
 from bot.abstain import NO_PASSAGES, NO_VERIFIED_QUOTE, abstention, nearest_documents, weak_evidence
 from bot.evidence import Candidate, gather, quoted_sentences
-from bot.types import Answer, Citation, Passage
+from bot.types import Answer, Citation, Passage, scan_of
 from icgg.settings import Settings
 from index.embeddings import Embedder
 from index.store import SearchIndex
@@ -64,6 +64,7 @@ def make_citation(n: int, candidate: Candidate, passage: Passage, index: SearchI
         source=doc.source,
         quote=span.text,
         passage_rank=passage.rank,
+        **scan_of(index, span.doc_id, span.page),
     )
 
 

@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     )
     ocr_dpi: int = Field(200, ge=72, le=600, description="Resolution at which a page is rendered for OCR.")
     ocr_page_timeout_s: float = Field(
-        30.0,
+        60.0,
         gt=0,
         description="Time budget of OCR on one page: the text read by then is kept and the page is marked "
         "as cut short. A document being read by OCR may run past pdf_timeout_s as long as every page "

@@ -116,9 +116,20 @@ class _DocPayload:
     sentences_missing: list[str] = field(default_factory=list)
 
 
+# How documents are read (2: tables as header-carrying rows, OCR, columns, Word). A generation written by
+# another reader (or none: before this existed) has its documents re-read by the next ingest.
+READER_VERSION = 2
+
+
 def chunking_signature(settings: Settings) -> dict:
-    """What the manifest records about chunking; a difference forces re-chunking everything."""
-    return {"chunk_tokens": settings.chunk_tokens, "chunk_overlap_tokens": settings.chunk_overlap_tokens}
+    """What the manifest records about reading and chunking; a difference forces re-reading everything."""
+    return {
+        "chunk_tokens": settings.chunk_tokens,
+        "chunk_overlap_tokens": settings.chunk_overlap_tokens,
+        "reader": READER_VERSION,
+        "read_tables": settings.read_tables,
+        "ocr_engine": settings.ocr_engine,
+    }
 
 
 # --- public API -------------------------------------------------------------------------------------------
@@ -165,7 +176,7 @@ def ingest_paths(
         )
         if prev is not None and not rebuild and not reusable:
             report.warnings.append(
-                f"the embedding model or chunk settings changed since {prev.generation}: "
+                f"the embedding model, chunk settings or document reader changed since {prev.generation}: "
                 "every document is re-read and re-chunked"
             )
         base: dict[str, DocumentRecord] = {} if (prev is None or rebuild) else {
@@ -449,15 +460,23 @@ def _read_chunk_embed(
             title=doc.title, date=doc.date, source=doc.source, category=doc.category,
             language=doc.language, n_pages=len(doc.pages), n_chunks=len(chunks),
         )  # fmt: skip
+        scanned = {p.number: p.ocr for p in doc.pages if p.ocr is not None}
         records = [
             ChunkRecord(
                 row=-1, chunk_id=c.chunk_id, doc_id=c.doc_id, ordinal=c.ordinal, text=c.text,
                 heading=c.heading, page_start=c.page_start, page_end=c.page_end,
                 page_label=labels.get(c.page_start), char_start=c.char_start, char_end=c.char_end,
+                ocr_confidence=_chunk_ocr_confidence(c.page_start, c.page_end, scanned),
             )
             for c in chunks
         ]  # fmt: skip
-        pages = [PageRow(doc.doc_id, p.number, p.label, p.text) for p in doc.pages]
+        pages = [
+            PageRow(
+                doc.doc_id, p.number, p.label, p.text,
+                p.ocr.engine if p.ocr else None, p.ocr.confidence if p.ocr else None,
+            )
+            for p in doc.pages
+        ]  # fmt: skip
         keyed = {text_key(t): sentence_vectors[spos + i] for i, t in enumerate(sentences)}
         payloads.append(
             _DocPayload(record, dict(doc.extra), pages, records, vectors[pos : pos + len(chunks)], keyed)
@@ -467,6 +486,15 @@ def _read_chunk_embed(
         status = status_of.get(doc.doc_id, ADDED)
         report.files.append(FileReport(doc.path, doc.doc_id, status, "", len(chunks), len(doc.pages)))
     return payloads
+
+
+def _chunk_ocr_confidence(first: int, last: int, scanned: dict) -> float | None:
+    """The lowest OCR confidence of the scanned pages a chunk touches; None when it touches none.
+    A scanned page on which nothing could be scored counts as 0."""
+    found = [scanned[n] for n in range(first, last + 1) if n in scanned]
+    if not found:
+        return None
+    return round(min(o.confidence if o.confidence is not None else 0.0 for o in found), 4)
 
 
 def _keep_previous_on_failure(
@@ -542,7 +570,12 @@ def _carried(prev: LocalIndex, doc_id: str, settings: Settings) -> _DocPayload:
     record = prev.document(doc_id)
     chunks = prev.chunks_of(doc_id)
     vectors = prev.vectors(np.array([c.row for c in chunks], dtype=np.int64))
-    pages = [PageRow(doc_id, p, label, text) for p, label, text in prev.pages_of(doc_id)]
+    pages = []
+    for p, label, text in prev.pages_of(doc_id):
+        ocr = prev.page_ocr(doc_id, p)
+        pages.append(
+            PageRow(doc_id, p, label, text, ocr.engine if ocr else None, ocr.confidence if ocr else None)
+        )
     payload = _DocPayload(record, prev.document_extra(doc_id), pages, chunks, vectors)
     if settings.index_sentence_vectors:
         texts = sentence_texts_of(chunks, [(p.page, len(p.text)) for p in pages])

@@ -110,7 +110,11 @@ def _wide_columns(
         edges = [left, *gutters, right]
         narrow = None
         for c in range(len(edges) - 1):
-            inside = [boxes[i][2] - boxes[i][0] for i in usable if edges[c] <= boxes[i][0] and boxes[i][2] <= edges[c + 1]]
+            inside = [
+                boxes[i][2] - boxes[i][0]
+                for i in usable
+                if edges[c] <= boxes[i][0] and boxes[i][2] <= edges[c + 1]
+            ]
             if len(inside) < MIN_ROWS_WITH_GAP or median(inside) < MIN_COLUMN_SHARE * width:
                 narrow = c
                 break
@@ -153,7 +157,12 @@ def regions(boxes: Sequence[Box], gutters: Sequence[float] | None = None) -> lis
         if not band:
             return
         for c in range(len(edges) - 1):
-            members = [i for i in band if edges[c] <= (boxes[i][0] + boxes[i][2]) / 2 < edges[c + 1] or (c == len(edges) - 2 and (boxes[i][0] + boxes[i][2]) / 2 >= edges[c + 1])]
+            members = [
+                i
+                for i in band
+                if edges[c] <= (boxes[i][0] + boxes[i][2]) / 2 < edges[c + 1]
+                or (c == len(edges) - 2 and (boxes[i][0] + boxes[i][2]) / 2 >= edges[c + 1])
+            ]
             if members:
                 out.append(Region(tuple(members), _bounds(boxes, members, edges[c], edges[c + 1]), c))
         band.clear()

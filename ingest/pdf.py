@@ -292,7 +292,9 @@ class _Layout:
             result = reader.read(image)
             del image
             raw_pages[i] = result.text
-            done[i + 1] = PageOcr(result.engine, result.confidence, round(result.seconds, 3), result.truncated)
+            done[i + 1] = PageOcr(
+                result.engine, result.confidence, round(result.seconds, 3), result.truncated
+            )
             report_progress(k + 1, len(indices))
         return done
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from icgg.settings import Settings
 from ingest.documents import ParsedDocument
+from ingest.docx import read_docx
 from ingest.errors import DocumentError
 from ingest.files import doc_id_for, sha256_file
-from ingest.docx import read_docx
 from ingest.news import read_html, read_markdown, read_text
 from ingest.ocr import OcrOptions
 from ingest.pdf import OcrNeeded, read_pdf
@@ -111,7 +111,13 @@ def _parse_in_process(prepared: _Prepared) -> ParsedDocument:
 
 
 def _pdf_job(
-    path: str, doc_id: str, content_hash: str, max_pages: int, ocr: OcrOptions | None, tables: bool, defer: bool
+    path: str,
+    doc_id: str,
+    content_hash: str,
+    max_pages: int,
+    ocr: OcrOptions | None,
+    tables: bool,
+    defer: bool,
 ) -> ParsedDocument | OcrNeeded | str:
     """Runs in the sandbox child: a document, the pages that need OCR, or the reason of a DocumentError."""
     try:
@@ -253,10 +259,9 @@ def _outcome(prepared: _Prepared, value, result, prep_seconds: float, settings: 
     """The outcome of one sandboxed parse: the document, or why there is none."""
     seconds = prep_seconds + result.seconds
     parsed = value if isinstance(value, ParsedDocument) else None
-    if parsed is None:
-        reason = str(value if result.ok else result.error)
-    else:
-        reason = _text_too_long(parsed, settings)
+    reason = (
+        _text_too_long(parsed, settings) if parsed is not None else str(value if result.ok else result.error)
+    )
     if parsed is not None and reason is None:
         return _ok(prepared, parsed, seconds)
     return _failed(prepared.path, prepared.doc_id, prepared.content_hash, reason, seconds)
