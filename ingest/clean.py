@@ -41,6 +41,9 @@ _HYPHENATED_WORD = re.compile(r"[^\W\d_]+-[^\W\d_]+")
 _DIGITS = re.compile(r"\d+")
 _ROMAN_PAGE = re.compile(r"^[ivxlc]{1,6}$")
 _TABLE_PLACEHOLDER = re.compile("^\ue000[a-z]+\ue001$")
+# A line between two regions of a page read column by column (ingest.pdf_layout.column_text): each
+# region is reflowed on its own, since a column's lines are half as wide as the page's.
+REGION_BREAK = "\ue002"
 _SENTENCE_END = (".", "!", "?", ":", '."', ".”", ".)", "?”", "!”")
 
 RUNNING_LINE_ZONE = 2  # lines inspected at the top and at the bottom of each page
@@ -226,7 +229,9 @@ def clean_pdf_pages(raw_pages: Sequence[str]) -> list[str]:
     cleaned = []
     for lines in split:
         text = dehyphenate("\n".join(lines), compounds)
-        cleaned.append(reflow_pdf_lines(text.split("\n")))
+        regions = [part.split("\n") for part in text.split(f"\n{REGION_BREAK}\n")]
+        parts = [reflow_pdf_lines([line for line in region if line != REGION_BREAK]) for region in regions]
+        cleaned.append("\n\n".join(part for part in parts if part))
     return cleaned
 
 

@@ -34,6 +34,7 @@ _REC_SLICE = 24  # text lines recognised between two deadline checks
 # Longer side of the image text detection runs on: 200-dpi text is still 15 px tall, and detection costs
 # half of what it does at the 2000 px RapidOCR reads otherwise (same lines found on the real 175.pdf scan).
 DETECTION_SIDE = 1280
+WORD_GAP_COLUMNS = 4  # recogniser output columns between two characters of one word, at most
 
 
 @dataclass(frozen=True)
@@ -145,18 +146,49 @@ class RapidOcrEngine:
             if time.monotonic() > deadline:
                 truncated = True
                 break
-            part = crops[start : start + _REC_SLICE]
-            part, _cls, _t = ocr.text_cls(part)
-            results, _t = ocr.text_rec(part)
-            for points, (text, score, *_rest) in zip(
+            # No direction classifier: pages are upright, and the bundled one turns long printed lines
+            # upside down (a whole line of the corpus scan came out as " m").
+            results, _t = ocr.text_rec(crops[start : start + _REC_SLICE], return_word_box=True)
+            for points, (raw, score, positions) in zip(
                 originals[start : start + _REC_SLICE], results, strict=True
             ):
-                text = text.strip()
+                text = spaced_text(raw, positions).strip()
                 if text and float(score) >= ocr.text_score:
                     xs, ys = points[:, 0], points[:, 1]
                     box = (float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
                     lines.append(OcrLine(text, float(score), box))
         return OcrResult(self.name, tuple(lines), time.monotonic() - started, truncated)
+
+
+def spaced_text(text: str, positions: list) -> str:
+    """The recognised line with the spaces the recogniser dropped put back: PP-OCRv4's Chinese-English
+    model often runs English words together ("Thesenotesrecord"), but its CTC output still shows the
+    gap, as more than ``WORD_GAP_COLUMNS`` columns between two characters (PaddleOCR's own word rule)."""
+    try:
+        chars = [c for word in positions[1] for c in word]
+        columns = [c for word in positions[2] for c in word]
+    except (IndexError, TypeError):
+        return text
+    if len(chars) != len(columns) or "".join(chars) != text:
+        return text
+    out = []
+    for k, char in enumerate(chars):
+        gap = columns[k] - columns[k - 1] if k else 0
+        if (
+            k
+            and gap > WORD_GAP_COLUMNS
+            and " " not in (char, chars[k - 1])
+            and not _is_cjk(char + chars[k - 1])
+        ):
+            out.append(" ")
+        out.append(char)
+    return "".join(out)
+
+
+def _is_cjk(text: str) -> bool:
+    return any(
+        "\u2e80" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" or "\uff00" <= c <= "\uffef" for c in text
+    )
 
 
 @functools.cache

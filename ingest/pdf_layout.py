@@ -25,6 +25,7 @@ import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from ingest.clean import REGION_BREAK
 from ingest.layout import Box, find_gutters, regions
 from ingest.tables import Table, make_table
 
@@ -113,7 +114,7 @@ def column_text(doc: pdfium.PdfDocument, index: int, facts: PageFacts) -> str | 
     except Exception as exc:
         log.debug("pdfium column text fails on page %d: %s", index + 1, exc)
         return None
-    return "\n".join(part for part in parts if part.strip())
+    return f"\n{REGION_BREAK}\n".join(part for part in parts if part.strip())
 
 
 def find_tables(path: str | Path, numbers: list[int]) -> dict[int, list[FoundTable]]:
