@@ -40,7 +40,11 @@ _index_option = click.option(
 class _Bars:
     """One tqdm bar per long stage (parse, embed), written to stderr."""
 
-    LABELS: ClassVar[dict[str, str]] = {"parse": "Reading files", "embed": "Embedding chunks"}
+    LABELS: ClassVar[dict[str, str]] = {
+        "parse": "Reading files",
+        "ocr": "Recognising scanned pages",
+        "embed": "Embedding chunks",
+    }
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
@@ -69,7 +73,7 @@ def _print_report(report) -> None:
     for row in report.files:
         if row.status in ("unchanged",):
             continue
-        detail = f"  ({row.reason})" if row.reason else ""
+        detail = f"  ({row.reason})" if row.reason else (f"  ({row.notes})" if row.notes else "")
         counts = f" [{row.chunks} chunks]" if row.chunks and row.status in ("added", "updated") else ""
         click.echo(f"  {row.status:<8} {row.path}{counts}{detail}")
     for warning in report.warnings:

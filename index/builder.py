@@ -64,6 +64,22 @@ class FileReport:
     reason: str = ""
     chunks: int = 0
     pages: int = 0
+    notes: str = ""  # e.g. how many pages were read by OCR, how confidently and how fast
+
+
+def ocr_note(extra: dict[str, str]) -> str:
+    """One line for the staff report on a document whose pages were read by OCR ("" if none were)."""
+    if not extra.get("ocr_pages"):
+        return ""
+    pages = int(extra["ocr_pages"])
+    per_page = float(extra.get("ocr_seconds", "0")) / max(1, pages)
+    note = f"{pages} page(s) recognised from a scan by {extra.get('ocr_engine', 'OCR')}"
+    if "ocr_confidence" in extra:
+        note += f", mean confidence {float(extra['ocr_confidence']):.0%}"
+    note += f", {per_page:.1f} s per page (slowest {extra.get('ocr_slowest_page_s', '?')} s)"
+    if extra.get("ocr_truncated_pages"):
+        note += f"; time budget ran out on page(s) {extra['ocr_truncated_pages']}"
+    return note
 
 
 @dataclass
@@ -484,7 +500,9 @@ def _read_chunk_embed(
         pos += len(chunks)
         spos += len(sentences)
         status = status_of.get(doc.doc_id, ADDED)
-        report.files.append(FileReport(doc.path, doc.doc_id, status, "", len(chunks), len(doc.pages)))
+        report.files.append(
+            FileReport(doc.path, doc.doc_id, status, "", len(chunks), len(doc.pages), ocr_note(doc.extra))
+        )
     return payloads
 
 
