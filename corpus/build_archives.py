@@ -87,7 +87,7 @@ def build_docx(src: Path) -> bytes:
     props.last_printed = when
     props.revision = 1
     props.last_modified_by = bp.AUTHOR
-    props.comments = f"corpus/build_archives.py (python-docx {docx.__version__ if hasattr(docx, '__version__') else ''})"
+    props.comments = "corpus/build_archives.py"
     for block in source.blocks:
         if isinstance(block, bp.Heading):
             if block.level == 1:
@@ -127,7 +127,7 @@ def _fixed_zip(data: bytes) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         names = source.namelist()
-        ordered = ["[Content_Types].xml"] + sorted(n for n in names if n != "[Content_Types].xml")
+        ordered = ["[Content_Types].xml", *sorted(n for n in names if n != "[Content_Types].xml")]
         for name in ordered:
             info = zipfile.ZipInfo(name, ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
