@@ -143,7 +143,7 @@ class RapidOcrEngine:
         lines: list[OcrLine] = []
         truncated = False
         for start in range(0, len(crops), _REC_SLICE):
-            if time.monotonic() > deadline:
+            if start and time.monotonic() > deadline:  # the first slice is always read
                 truncated = True
                 break
             # No direction classifier: pages are upright, and the bundled one turns long printed lines

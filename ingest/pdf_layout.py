@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pdfplumber  # imported here, not per call: forked parser children start with it loaded
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
@@ -121,8 +122,6 @@ def find_tables(path: str | Path, numbers: list[int]) -> dict[int, list[FoundTab
     """Ruled tables on the given pages (1-based) as pdfplumber finds them, top to bottom."""
     if not numbers:
         return {}
-    import pdfplumber  # pdfminer is slow to import; only children that look for tables pay for it
-
     found: dict[int, list[FoundTable]] = {}
     try:
         with pdfplumber.open(str(path)) as pdf:
