@@ -16,7 +16,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from icgg.settings import Settings
@@ -50,6 +50,7 @@ class ParseOutcome:
     document: ParsedDocument | None
     reason: str | None
     seconds: float
+    ocr_pages: int = 0  # pages sent to the OCR pass (it may run past the timeout while they progress)
 
     @property
     def ok(self) -> bool:
@@ -239,7 +240,8 @@ def read_files(
             index, prepared, prep_seconds, needed = scans[job_index]
             pages_done[job_index] = len(needed.pages)
             value = result.value if result.ok else None
-            done(index, _outcome(prepared, value, result, prep_seconds, settings))
+            outcome = _outcome(prepared, value, result, prep_seconds, settings)
+            done(index, replace(outcome, ocr_pages=len(needed.pages)))
         if progress is not None:
             progress("ocr", total, total)
     return [outcome for outcome in outcomes if outcome is not None]
