@@ -153,16 +153,15 @@ def regions(boxes: Sequence[Box], gutters: Sequence[float] | None = None) -> lis
     band: list[int] = []
     full: list[int] = []
 
+    def column_of(i: int) -> int:
+        middle = (boxes[i][0] + boxes[i][2]) / 2
+        return sum(1 for g in gutters if middle >= g)
+
     def flush_band() -> None:
         if not band:
             return
         for c in range(len(edges) - 1):
-            members = [
-                i
-                for i in band
-                if edges[c] <= (boxes[i][0] + boxes[i][2]) / 2 < edges[c + 1]
-                or (c == len(edges) - 2 and (boxes[i][0] + boxes[i][2]) / 2 >= edges[c + 1])
-            ]
+            members = [i for i in band if column_of(i) == c]
             if members:
                 out.append(Region(tuple(members), _bounds(boxes, members, edges[c], edges[c + 1]), c))
         band.clear()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -329,7 +329,6 @@ class _Layout:
 
 def _without_boxes_in(facts, areas):
     """The facts with the text boxes whose middle lies inside one of ``areas`` left out."""
-    from dataclasses import replace
 
     def inside(box) -> bool:
         x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
