@@ -167,8 +167,9 @@ def read_pdf(
     if scanned and ocr is not None and defer_ocr:
         return OcrNeeded(tuple(i + 1 for i in scanned))
     ocr_pages: dict[int, PageOcr] = {}
+    ocr_notes: list[str] = []
     if scanned and ocr is not None and layout is not None:
-        ocr_pages = layout.recognise(scanned, raw_pages, ocr)
+        ocr_pages, ocr_notes = layout.recognise(scanned, raw_pages, ocr)
     table_blocks: dict[str, str] = {}
     if layout is not None:
         table_blocks = layout.arrange(path, raw_pages, skip=set(scanned), tables=tables)
@@ -225,6 +226,8 @@ def read_pdf(
         extra["tables"] = str(len(table_blocks))
     if ocr_pages:
         extra.update(_ocr_summary(ocr_pages))
+    if ocr_notes:
+        extra["ocr_notes"] = "; ".join(ocr_notes)
     for key, name in (("/Author", "author"), ("/Subject", "subject")):
         if value := _meta_text(meta, key):
             extra[name] = value
@@ -282,8 +285,11 @@ class _Layout:
         """0-based indices of the pages only OCR can read."""
         return [i for i, raw in enumerate(raw_pages) if needs_ocr(raw, self.facts[i])]
 
-    def recognise(self, indices: list[int], raw_pages: list[str], options: OcrOptions) -> dict[int, PageOcr]:
-        """OCR of the given pages into ``raw_pages``; progress is reported page by page."""
+    def recognise(
+        self, indices: list[int], raw_pages: list[str], options: OcrOptions
+    ) -> tuple[dict[int, PageOcr], list[str]]:
+        """OCR of the given pages into ``raw_pages``, progress reported page by page; returns what each
+        page's reading was and notes for staff (e.g. Tesseract missing for a configured language)."""
         reader = PageReader(options)
         done: dict[int, PageOcr] = {}
         report_progress(0, len(indices))
@@ -296,7 +302,7 @@ class _Layout:
                 result.engine, result.confidence, round(result.seconds, 3), result.truncated
             )
             report_progress(k + 1, len(indices))
-        return done
+        return done, reader.notes
 
     def arrange(self, path: Path, raw_pages: list[str], *, skip: set[int], tables: bool) -> dict[str, str]:
         """Read multi-column pages column by column and put tables in place, in ``raw_pages``; returns

@@ -83,3 +83,13 @@ def test_tesseract_chosen_but_not_installed_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(ocr, "tesseract_languages", lambda: frozenset())
     with pytest.raises(RuntimeError, match="tesseract is not installed"):
         PageReader(_options(engine="tesseract"))._engine("tesseract")
+
+
+def test_auto_notes_when_the_languages_need_tesseract_and_it_is_missing(monkeypatch):
+    import ingest.ocr as ocr
+
+    monkeypatch.setattr(ocr, "tesseract_languages", lambda: frozenset())
+    reader = PageReader(_options(engine="auto", languages="eng+fra"))
+    assert not reader._tesseract_wanted()
+    assert reader.notes == ["Tesseract (or its language data for fra) is not installed"]
+    assert not PageReader(_options(engine="auto", languages="eng+chi_sim"))._tesseract_wanted()
