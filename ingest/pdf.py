@@ -253,6 +253,7 @@ def _ocr_summary(ocr_pages: dict[int, PageOcr]) -> dict[str, str]:
         "ocr_engine": "+".join(sorted({p.engine for p in ocr_pages.values()})),
         "ocr_seconds": f"{sum(seconds):.1f}",
         "ocr_slowest_page_s": f"{max(seconds):.1f}",
+        "ocr_page_seconds": ", ".join(f"p{n} {p.seconds:.1f}" for n, p in sorted(ocr_pages.items())),
     }
     if confidences:
         summary["ocr_confidence"] = f"{sum(confidences) / len(confidences):.3f}"
