@@ -324,6 +324,10 @@ class PageReader:
             return False
         return True
 
+    def prepare(self) -> None:
+        """Load the engine every page starts with (seconds in a fresh child), before the first page."""
+        self._engine(TESSERACT if self.options.engine == TESSERACT else RAPIDOCR)
+
     def read(self, image: np.ndarray) -> OcrResult:
         """The page's text by the configured engine; in "auto", RapidOCR first, and Tesseract too when
         the page reads poorly and the collection's languages need it (the more confident one wins)."""

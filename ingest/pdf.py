@@ -294,6 +294,8 @@ class _Layout:
         reader = PageReader(options)
         done: dict[int, PageOcr] = {}
         report_progress(0, len(indices))
+        reader.prepare()  # its own step: loading the engine does not eat the first page's budget
+        report_progress(0, len(indices))
         for k, i in enumerate(indices):
             image = pdf_layout.render_page(self.doc, i, options.dpi)
             result = reader.read(image)

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 STATUS_OK = "ok"
 STATUS_FAILED = "failed"
 SANDBOXED_KINDS = (Kind.PDF, Kind.DOCX)
-OCR_LOAD_ALLOWANCE_S = 30.0  # loading an OCR engine in a fresh child, on top of a page's budget
+OCR_LOAD_ALLOWANCE_S = 30.0  # rendering a page (or, once, loading the engine), on top of its OCR budget
 Progress = Callable[[str, int, int], None]
 
 

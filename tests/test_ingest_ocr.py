@@ -23,7 +23,7 @@ def scan(tmp_path_factory):
 
 
 def _options(**changes) -> OcrOptions:
-    base = {"engine": "rapidocr", "languages": "eng", "dpi": 150, "page_timeout_s": 120.0,
+    base = {"engine": "rapidocr", "languages": "eng", "dpi": 150, "page_timeout_s": 600.0,
             "min_confidence": 0.8, "threads": 2}  # fmt: skip
     return OcrOptions(**{**base, **changes})
 
