@@ -57,15 +57,17 @@ READING_OF_175 = """\
 Read against the page images (the text is printed below). The body text, part numbers and instructions
 are plausible and mostly right: "ACCESSORY KIT NO. AK-120A", "Supersedes AK-120", "December 20, 1974",
 "Oversize Tire Accessory Kit", "702067-501", "AN380-4-8 Cotter Pin", "MS24665-353", the numbered steps of
-the installation. What it got wrong:
-- the letterhead in a display typeface is garbage ("GRUMMANAERIGENALATIER", "SERFBRATBN SERVTCE",
-  "CLEVELANO.OHO44143": Grumman American Aviation, service bulletin, Cleveland, Ohio 44143);
-- the typewriter's lower-case l and 1 are confused ("AA-l", "AK-l20-2", "l9 psi", "MIL-G-77ll"), and
-  0/o in "6.oox6" and "AAl-0o0l";
-- words run together on some lines ("ForkAssembly", "AllModelAA-land", "lesstiresand tubes");
-- the parts table is read row by row but its columns interleave ("1 1 702067-501 804042-1 ForkAssembly
-  Placard"): no table is detected on a scan, so the quantities are not attached to their parts;
-- marginal marks and the revision bar are read as stray letters ("S", "K", "T", "R").
+the installation, the caution and the notes. What it got wrong:
+- the letterhead in a display typeface is garbage, and its wide letter spacing is read as spaces between
+  letters ("G R U M M A N A E RIG E N A LA T IE R", "S E R F B R A T B N S E R V TC E",
+  "CLEVELANO.OHO 44143": Grumman American Aviation, service bulletin, Cleveland, Ohio 44143);
+- the typewriter's lower-case l and the digit 1 are confused ("AA-l", "AK-l20-2", "SK-l07", "l9 psi",
+  "one (l)"), and 0/o in "6.oox6" and "AAl-0o0l"; "DATE" lost its D (")ATE");
+- the parts table is read row by row but its columns run together ("1 1 702067-501 804042-1 Fork Assembly
+  Placard 0"): no table is detected on a scan, so quantities are not attached to their parts;
+- a two-line note beside an indented item is merged into the item ("must be Accessory Kit to maintain
+  ... installed on Aircraft AAl-0o0l"), and marginal marks are read as stray letters ("S", "K", "T", "R");
+- Chinese full stops and brackets appear in English text ("1。", "（2)"): the model reads Chinese too.
 """
 
 

@@ -17,6 +17,7 @@ from index.reader import open_index
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # a hang guard: OCR on a busy 2-core machine
 def test_scanned_pages_and_their_chunks_carry_the_ocr_confidence(tmp_path, settings, embedder):
     folder = tmp_path / "docs"
     folder.mkdir()

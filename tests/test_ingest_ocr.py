@@ -13,6 +13,8 @@ from ingest.ocr import OcrOptions, PageReader, tesseract_languages
 from ingest.pdf import OcrNeeded, read_pdf
 from ingest.reader import read_file, read_files
 
+pytestmark = pytest.mark.timeout(900)  # a hang guard: OCR on a busy 2-core machine
+
 PAGE_ONE = ["# Field report", "The survey collected 146 samples in Laos during the first campaign."]
 PAGE_TWO = ["Seven staff worked in the field for 70 days, from February to April."]
 
