@@ -67,7 +67,7 @@ def test_a_page_past_its_budget_keeps_what_was_read_and_is_marked(scan, monkeypa
     first = document.pages[0]
     assert first.ocr.truncated and first.text.strip()  # the first line was read, the rest cut off
     assert "146 samples" not in first.text
-    assert document.extra["ocr_truncated_pages"] == "1"
+    assert document.extra["ocr_truncated_pages"].split(", ")[0] == "1"
 
 
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract is optional and not installed")
