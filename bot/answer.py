@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from bot.reader import Reading, ScoredSentence
-from bot.types import ABSTAIN_TEXT, ENGLISH_SOURCES_TEXT, Answer, Citation, Passage
+from bot.types import ABSTAIN_TEXT, ENGLISH_SOURCES_TEXT, Answer, Citation, Passage, scan_of
 from icgg.i18n import translate
 from icgg.settings import Settings
 from index.store import DocumentRecord, SearchIndex
@@ -116,6 +116,7 @@ def make_citation(n: int, sentence: ScoredSentence, index: SearchIndex) -> Citat
         source=doc.source,
         quote=span.text,
         passage_rank=passage.rank,
+        **scan_of(index, span.doc_id, span.page),
     )
 
 

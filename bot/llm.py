@@ -28,7 +28,7 @@ from bot.followup import History, condense_with_model, resolve_followup
 from bot.reader import Reading, ScoredSentence
 from bot.sanitize import cited_numbers, sanitize_reply
 from bot.sentences import split_sentences
-from bot.types import Answer, Citation, Passage
+from bot.types import Answer, Citation, Passage, scan_of
 from icgg.settings import Settings
 from index.bm25 import tokenize
 from index.store import SearchIndex
@@ -377,6 +377,7 @@ class LLMAnswerer:
                     source=doc.source,
                     quote=cand.span.text,
                     passage_rank=passage.rank,
+                    **scan_of(index, cand.span.doc_id, cand.span.page),
                 )
             )
         # Renumber [n] to the citation list and drop citations whose quote could not be verified.

@@ -45,6 +45,8 @@ class Passage:
             "page_label": self.chunk.page_label,
             "heading": self.chunk.heading,
             "text": self.chunk.text,
+            "from_scan": self.chunk.from_scan,
+            "ocr_confidence": self.chunk.ocr_confidence,
         }
 
 
@@ -62,6 +64,13 @@ class Citation:
     source: str
     quote: str
     passage_rank: int  # which retrieved passage the quote came from (or whose chunk its chunk is next to)
+    # Set when the cited page's text was recognised from a scan: the engine and its mean confidence there.
+    ocr_engine: str | None = None
+    ocr_confidence: float | None = None
+
+    @property
+    def from_scan(self) -> bool:
+        return self.ocr_engine is not None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -74,6 +83,8 @@ class Citation:
             "page_label": self.page_label,
             "source": self.source,
             "quote": self.quote,
+            "from_scan": self.from_scan,
+            "ocr_confidence": self.ocr_confidence,
         }
 
 
@@ -112,3 +123,10 @@ class Answer:
             "backend": self.backend,
             "generation": self.generation,
         }
+
+
+def scan_of(index, doc_id: str, page: int) -> dict[str, Any]:
+    """The ``ocr_engine``/``ocr_confidence`` fields of a citation of ``page`` (empty for a text layer)."""
+    lookup = getattr(index, "page_ocr", None)  # indexes of other stores may not record OCR
+    info = lookup(doc_id, page) if lookup is not None else None
+    return {"ocr_engine": info.engine, "ocr_confidence": info.confidence} if info is not None else {}

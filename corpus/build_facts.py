@@ -58,6 +58,9 @@ def corpus_documents(corpus_dir: Path = CORPUS_DIR) -> list[tuple[str, Path]]:
     """(path relative to corpus/ of the document readers see, source file holding the front matter)."""
     docs = [(f"news/{p.name}", p) for p in sorted((corpus_dir / "news").glob("*.md"))]
     docs += [(f"pdf/{p.stem}.pdf", p) for p in sorted((corpus_dir / "pdf_src").glob("*.md"))]
+    for p in sorted((corpus_dir / "archives_src").glob("*.md")):  # see build_archives.py
+        suffix = "docx" if "kind: docx" in p.read_text(encoding="utf-8") else "pdf"
+        docs.append((f"archives/{p.stem}.{suffix}", p))
     return docs
 
 

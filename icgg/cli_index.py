@@ -42,6 +42,7 @@ class _Bars:
 
     LABELS: ClassVar[dict[str, str]] = {
         "parse": "Reading files",
+        "ocr": "Recognising scanned pages",
         "embed": "Embedding chunks",
         "embed-multilingual": "Embedding for other languages",
     }
@@ -73,7 +74,7 @@ def _print_report(report) -> None:
     for row in report.files:
         if row.status in ("unchanged",):
             continue
-        detail = f"  ({row.reason})" if row.reason else ""
+        detail = f"  ({row.reason})" if row.reason else (f"  ({row.notes})" if row.notes else "")
         counts = f" [{row.chunks} chunks]" if row.chunks and row.status in ("added", "updated") else ""
         click.echo(f"  {row.status:<8} {row.path}{counts}{detail}")
     for warning in report.warnings:

@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
+OcrEngineChoice = Literal["auto", "rapidocr", "tesseract", "none"]
 LLMBackend = Literal["none", "ollama", "openai", "llamacpp"]
 
 
@@ -73,6 +74,40 @@ class Settings(BaseSettings):
         "with the text: 3 MB of text is about 8 500 chunks).",
     )
     parse_workers: int = Field(2, ge=1, le=32, description="PDF parser processes running at once.")
+    read_tables: bool = Field(
+        True,
+        description="Find ruled tables in PDF pages (pdfplumber) and write each body row as one line that "
+        "carries the column headers ('Element: Se | Median: 0.2 mg/kg'), so a table cell can be found and "
+        "cited; Word tables are always read this way.",
+    )
+    ocr_engine: OcrEngineChoice = Field(
+        "auto",
+        description="OCR of PDF pages without a usable text layer: auto (the bundled RapidOCR, plus "
+        "Tesseract on pages it reads poorly when ocr_languages needs a language RapidOCR lacks and "
+        "Tesseract has it), rapidocr, tesseract (must be installed: apt-get install tesseract-ocr), or "
+        "none (such pages are not read).",
+    )
+    ocr_languages: str = Field(
+        "eng+chi_sim",
+        description="Languages of the scanned documents, as Tesseract codes joined by '+' (eng, chi_sim, "
+        "fra, spa, por, rus, ara ...). The bundled RapidOCR reads eng and chi_sim; any other language "
+        "makes auto call Tesseract where it is installed.",
+    )
+    ocr_dpi: int = Field(200, ge=72, le=600, description="Resolution at which a page is rendered for OCR.")
+    ocr_page_timeout_s: float = Field(
+        60.0,
+        gt=0,
+        description="Time budget of OCR on one page: the text read by then is kept and the page is marked "
+        "as cut short. A document being read by OCR may run past pdf_timeout_s as long as every page "
+        "finishes within this budget (plus time to load the engine).",
+    )
+    ocr_min_confidence: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="In auto mode, a page RapidOCR reads with a lower mean confidence is read by Tesseract "
+        "too (when ocr_languages needs it and it is installed), and the more confident reading is kept.",
+    )
 
     # --- chunking ----------------------------------------------------------------------------------
     chunk_tokens: int = Field(

@@ -82,6 +82,22 @@ class FileReport:
     reason: str = ""
     chunks: int = 0
     pages: int = 0
+    notes: str = ""  # e.g. how many pages were read by OCR, how confidently and how fast
+
+
+def ocr_note(extra: dict[str, str]) -> str:
+    """One line for the staff report on a document whose pages were read by OCR ("" if none were)."""
+    if not extra.get("ocr_pages"):
+        return ""
+    pages = int(extra["ocr_pages"])
+    per_page = float(extra.get("ocr_seconds", "0")) / max(1, pages)
+    note = f"{pages} page(s) recognised from a scan by {extra.get('ocr_engine', 'OCR')}"
+    if "ocr_confidence" in extra:
+        note += f", mean confidence {float(extra['ocr_confidence']):.0%}"
+    note += f", {per_page:.1f} s per page (slowest {extra.get('ocr_slowest_page_s', '?')} s)"
+    if extra.get("ocr_truncated_pages"):
+        note += f"; time budget ran out on page(s) {extra['ocr_truncated_pages']}"
+    return note
 
 
 @dataclass
@@ -162,9 +178,20 @@ class _Multilingual:
         return _Multilingual(held["model"], bool(held.get("sentence_vectors")))
 
 
+# How documents are read (2: tables as header-carrying rows, OCR, columns, Word). A generation written by
+# another reader (or none: before this existed) has its documents re-read by the next ingest.
+READER_VERSION = 2
+
+
 def chunking_signature(settings: Settings) -> dict:
-    """What the manifest records about chunking; a difference forces re-chunking everything."""
-    return {"chunk_tokens": settings.chunk_tokens, "chunk_overlap_tokens": settings.chunk_overlap_tokens}
+    """What the manifest records about reading and chunking; a difference forces re-reading everything."""
+    return {
+        "chunk_tokens": settings.chunk_tokens,
+        "chunk_overlap_tokens": settings.chunk_overlap_tokens,
+        "reader": READER_VERSION,
+        "read_tables": settings.read_tables,
+        "ocr_engine": settings.ocr_engine,
+    }
 
 
 # --- public API -------------------------------------------------------------------------------------------
@@ -214,7 +241,7 @@ def ingest_paths(
         )
         if prev is not None and not rebuild and not reusable:
             report.warnings.append(
-                f"the embedding model or chunk settings changed since {prev.generation}: "
+                f"the embedding model, chunk settings or document reader changed since {prev.generation}: "
                 "every document is re-read and re-chunked"
             )
         base: dict[str, DocumentRecord] = {} if (prev is None or rebuild) else {
@@ -482,7 +509,7 @@ def _read_chunk_embed(
         done += 1
         progress("parse", done, len(to_read))
 
-    outcomes = read_files([p for p, _d, _s in to_read], settings, on_done=on_done)
+    outcomes = read_files([p for p, _d, _s in to_read], settings, on_done=on_done, progress=progress)
     timings["parse"] = time.perf_counter() - t
 
     if not any(o.status == "ok" and o.document is not None for o in outcomes):
@@ -549,15 +576,23 @@ def _read_chunk_embed(
             title=doc.title, date=doc.date, source=doc.source, category=doc.category,
             language=doc.language, n_pages=len(doc.pages), n_chunks=len(chunks),
         )  # fmt: skip
+        scanned = {p.number: p.ocr for p in doc.pages if p.ocr is not None}
         records = [
             ChunkRecord(
                 row=-1, chunk_id=c.chunk_id, doc_id=c.doc_id, ordinal=c.ordinal, text=c.text,
                 heading=c.heading, page_start=c.page_start, page_end=c.page_end,
                 page_label=labels.get(c.page_start), char_start=c.char_start, char_end=c.char_end,
+                ocr_confidence=_chunk_ocr_confidence(c.page_start, c.page_end, scanned),
             )
             for c in chunks
         ]  # fmt: skip
-        pages = [PageRow(doc.doc_id, p.number, p.label, p.text) for p in doc.pages]
+        pages = [
+            PageRow(
+                doc.doc_id, p.number, p.label, p.text,
+                p.ocr.engine if p.ocr else None, p.ocr.confidence if p.ocr else None,
+            )
+            for p in doc.pages
+        ]  # fmt: skip
         keyed = (
             {text_key(t): sentence_vectors[spos + i] for i, t in enumerate(sentences)}
             if settings.index_sentence_vectors
@@ -575,8 +610,19 @@ def _read_chunk_embed(
         pos += len(chunks)
         spos += len(sentences)
         status = status_of.get(doc.doc_id, ADDED)
-        report.files.append(FileReport(doc.path, doc.doc_id, status, "", len(chunks), len(doc.pages)))
+        report.files.append(
+            FileReport(doc.path, doc.doc_id, status, "", len(chunks), len(doc.pages), ocr_note(doc.extra))
+        )
     return payloads
+
+
+def _chunk_ocr_confidence(first: int, last: int, scanned: dict) -> float | None:
+    """The lowest OCR confidence of the scanned pages a chunk touches; None when it touches none.
+    A scanned page on which nothing could be scored counts as 0."""
+    found = [scanned[n] for n in range(first, last + 1) if n in scanned]
+    if not found:
+        return None
+    return round(min(o.confidence if o.confidence is not None else 0.0 for o in found), 4)
 
 
 def _keep_previous_on_failure(
@@ -677,7 +723,12 @@ def _carried(
     chunks = prev.chunks_of(doc_id)
     rows = np.array([c.row for c in chunks], dtype=np.int64)
     vectors = prev.vectors(rows)
-    pages = [PageRow(doc_id, p, label, text) for p, label, text in prev.pages_of(doc_id)]
+    pages = []
+    for p, label, text in prev.pages_of(doc_id):
+        ocr = prev.page_ocr(doc_id, p)
+        pages.append(
+            PageRow(doc_id, p, label, text, ocr.engine if ocr else None, ocr.confidence if ocr else None)
+        )
     payload = _DocPayload(record, prev.document_extra(doc_id), pages, chunks, vectors)
     texts: list[str] = []
     if settings.index_sentence_vectors or (multilingual and multilingual.sentence_vectors):

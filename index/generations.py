@@ -22,7 +22,11 @@ import os
 import re
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+# 2: pages and chunks say whether their text was recognised from a scan (OCR engine and confidence).
+SCHEMA_VERSION = 2
+# Versions this release opens. A version-1 generation reads as one whose pages all had a text layer (it
+# could hold no others); the next ingest re-reads every document (see index.builder.chunking_signature).
+READABLE_SCHEMA_VERSIONS = (1, 2)
 CURRENT_NAME = "CURRENT"
 GENERATIONS_DIR = "generations"
 TMP_PREFIX = ".tmp-"

@@ -28,6 +28,7 @@ from index.generations import (
     BM25_VOCAB_NAME,
     DATA_FILES,
     MULTILINGUAL_VECTORS_NAME,
+    READABLE_SCHEMA_VERSIONS,
     SCHEMA_VERSION,
     STORE_NAME,
     VECTORS_NAME,
@@ -41,7 +42,7 @@ from index.generations import (
     sha256_path,
 )
 from index.sqlite_store import MULTILINGUAL_SENTENCE_TABLE, SentenceVectorTable, read_store
-from index.store import ChunkRecord, DocumentRecord, Filters, Hit
+from index.store import ChunkRecord, DocumentRecord, Filters, Hit, PageOcrInfo
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,11 @@ class LocalIndex:
         self._by_id = {d.doc_id: i for i, d in enumerate(self._documents)}
         self._chunks: list[ChunkRecord] = store.chunks
         self._pages = {(p.doc_id, p.page): (p.label, p.text) for p in store.pages}
+        self._page_ocr = {
+            (p.doc_id, p.page): PageOcrInfo(p.ocr_engine, p.ocr_confidence)
+            for p in store.pages
+            if p.ocr_engine
+        }
         self._pages_by_doc: dict[str, list[tuple[int, str | None, str]]] = {}
         for p in store.pages:
             self._pages_by_doc.setdefault(p.doc_id, []).append((p.page, p.label, p.text))
@@ -132,6 +138,9 @@ class LocalIndex:
     def page_label(self, doc_id: str, page: int) -> str | None:
         entry = self._pages.get((doc_id, page))
         return entry[0] if entry else None
+
+    def page_ocr(self, doc_id: str, page: int) -> PageOcrInfo | None:
+        return self._page_ocr.get((doc_id, page))
 
     def vectors(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Stored vectors (all, or of ``rows``), e.g. to carry unchanged chunks into a new generation."""
@@ -349,10 +358,17 @@ def _open_generation(root: Path, generation: str, expected: _Expected) -> LocalI
         manifest = read_manifest(gen_dir)
     except (OSError, ValueError) as exc:
         raise IndexCorruptError(f"{generation}/manifest.json is unreadable: {exc}") from exc
-    if manifest.get("schema_version") != SCHEMA_VERSION:
+    if manifest.get("schema_version") not in READABLE_SCHEMA_VERSIONS:
         raise IndexMismatchError(
-            f"index schema version {manifest.get('schema_version')} is not {SCHEMA_VERSION}; "
-            "rebuild with `icgg ingest --rebuild`"
+            f"index schema version {manifest.get('schema_version')} is not one this release reads "
+            f"({', '.join(map(str, READABLE_SCHEMA_VERSIONS))}); rebuild with `icgg ingest --rebuild`"
+        )
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        log.info(
+            "%s: schema version %s read as version %s (no page was read by OCR then)",
+            generation,
+            manifest.get("schema_version"),
+            SCHEMA_VERSION,
         )
     model, dim = manifest.get("model"), manifest.get("dimension")
     if expected.model is not None and model != expected.model:

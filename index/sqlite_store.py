@@ -33,12 +33,13 @@ CREATE TABLE documents (
 );
 CREATE TABLE pages (
     doc_id TEXT NOT NULL, page INTEGER NOT NULL, label TEXT, text TEXT NOT NULL,
+    ocr_engine TEXT, ocr_confidence REAL,
     PRIMARY KEY (doc_id, page)
 );
 CREATE TABLE chunks (
     row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL,
     text TEXT NOT NULL, heading TEXT NOT NULL, page_start INTEGER NOT NULL, page_end INTEGER NOT NULL,
-    page_label TEXT, char_start INTEGER NOT NULL, char_end INTEGER NOT NULL
+    page_label TEXT, char_start INTEGER NOT NULL, char_end INTEGER NOT NULL, ocr_confidence REAL
 );
 """
 SENTENCE_TABLE = "sentence_vectors"  # MiniLM vectors
@@ -68,6 +69,8 @@ class PageRow:
     page: int
     label: str | None
     text: str
+    ocr_engine: str | None = None  # set when the text was recognised from a scan
+    ocr_confidence: float | None = None
 
 
 @dataclass
@@ -116,14 +119,15 @@ def write_store(
                 ],
             )  # fmt: skip
             con.executemany(
-                "INSERT INTO pages VALUES (?,?,?,?)", [(p.doc_id, p.page, p.label, p.text) for p in pages]
+                "INSERT INTO pages VALUES (?,?,?,?,?,?)",
+                [(p.doc_id, p.page, p.label, p.text, p.ocr_engine, p.ocr_confidence) for p in pages],
             )
             con.executemany(
-                "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     (
                         c.row, c.chunk_id, c.doc_id, c.ordinal, c.text, c.heading, c.page_start,
-                        c.page_end, c.page_label, c.char_start, c.char_end,
+                        c.page_end, c.page_label, c.char_start, c.char_end, c.ocr_confidence,
                     )
                     for c in chunks
                 ],
@@ -164,10 +168,23 @@ def _read_only_uri(path: Path) -> str:
     return f"file:{quote(str(Path(path).resolve()))}?mode=ro&immutable=1"
 
 
+def _columns(con: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in con.execute(f"PRAGMA table_info({table})")}
+
+
 def read_store(path: Path) -> StoreContents:
-    """Documents, pages and chunks, read through a read-only immutable connection that is closed at once."""
+    """Documents, pages and chunks, read through a read-only immutable connection that is closed at once.
+
+    A store of schema version 1 (before OCR) has no OCR columns: its pages and chunks read as text-layer
+    ones, which is what they were."""
     con = sqlite3.connect(_read_only_uri(path), uri=True)
     try:
+        page_ocr = (
+            "ocr_engine, ocr_confidence"
+            if {"ocr_engine", "ocr_confidence"} <= _columns(con, "pages")
+            else "NULL, NULL"
+        )
+        chunk_ocr = "ocr_confidence" if "ocr_confidence" in _columns(con, "chunks") else "NULL"
         documents, extras = [], {}
         for row in con.execute(
             "SELECT doc_id, path, content_hash, doc_type, title, date, source, category, language, "
@@ -176,13 +193,14 @@ def read_store(path: Path) -> StoreContents:
             documents.append(DocumentRecord(*row[:11]))
             extras[row[0]] = json.loads(row[11])
         pages = [
-            PageRow(*r) for r in con.execute("SELECT doc_id, page, label, text FROM pages ORDER BY rowid")
+            PageRow(*r)
+            for r in con.execute(f"SELECT doc_id, page, label, text, {page_ocr} FROM pages ORDER BY rowid")  # noqa: S608
         ]
         chunks = [
             ChunkRecord(*r)
             for r in con.execute(
-                "SELECT row, chunk_id, doc_id, ordinal, text, heading, page_start, page_end, page_label, "
-                "char_start, char_end FROM chunks ORDER BY row"
+                "SELECT row, chunk_id, doc_id, ordinal, text, heading, page_start, page_end, page_label, "  # noqa: S608
+                f"char_start, char_end, {chunk_ocr} FROM chunks ORDER BY row"
             )
         ]
     finally:

@@ -46,6 +46,20 @@ class ChunkRecord:
     page_label: str | None  # printed label of page_start, if the PDF has labels
     char_start: int
     char_end: int
+    # Set when the chunk's text was recognised from a scan: the lowest OCR confidence (0..1) of its pages.
+    ocr_confidence: float | None = None
+
+    @property
+    def from_scan(self) -> bool:
+        return self.ocr_confidence is not None
+
+
+@dataclass(frozen=True)
+class PageOcrInfo:
+    """A page whose text was recognised from a scan, by ``engine``, with mean ``confidence`` (0..1)."""
+
+    engine: str
+    confidence: float | None
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,9 @@ class SearchIndex(Protocol):
 
     def page_label(self, doc_id: str, page: int) -> str | None:
         """The printed label of one page, if the PDF has labels."""
+
+    def page_ocr(self, doc_id: str, page: int) -> PageOcrInfo | None:
+        """How one page's text was recognised from a scan; None for a text layer (or an unknown page)."""
 
     def allowed_rows(self, filters: Filters | None) -> np.ndarray | None:
         """Boolean mask over rows that pass the filters; None when nothing is filtered."""

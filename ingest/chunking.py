@@ -2,7 +2,8 @@
 
 Structure first: a chunk never crosses a section heading; inside a section whole paragraphs are packed
 up to ``target_tokens``, and a paragraph is only cut at sentence ends (a run-on "sentence" is cut at
-word boundaries). Consecutive chunks of a section share a small overlap of whole sentences.
+word boundaries). Consecutive chunks of a section share a small overlap of whole sentences. A table block
+(``ingest.tables``) is a chunk of its own, cut only between rows, without overlap.
 
 Guarantees every caller may rely on: ``chunk.text == doc.text[chunk.char_start:chunk.char_end]``;
 chunks of a document are in text order and never include text of another document; a chunk's body is
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 from icgg.settings import Settings
 from ingest.documents import DOC_TYPE_REPORT, Chunk, ParsedDocument
 from ingest.headings import heading_text, is_heading_in_context, markdown_heading
+from ingest.tables import is_table_block
 
 TokenLen = Callable[[str], int]
 TokenOffsets = Callable[[str], Sequence[tuple[int, int]]]
@@ -72,6 +74,7 @@ class _Block:
     start: int
     end: int
     heading: str | None  # the heading text when this block is a heading line
+    table: bool = False  # a table block (ingest.tables): chunked on its own, split only between rows
 
 
 def _words(text: str, start: int, end: int) -> int:
@@ -213,6 +216,9 @@ class Chunker:
         for i, (start, end) in enumerate(raw):
             block = text[start:end]
             heading = None
+            if is_table_block(block):
+                blocks.append(_Block(start, end, None, table=True))
+                continue
             if "\n" not in block:
                 if markdown_heading(block):
                     heading = heading_text(block)
@@ -408,6 +414,21 @@ class Chunker:
             used += span.tokens
 
         for block in blocks:
+            if block.table:
+                # A table is a chunk (or, when long, several) of its own, without overlap into or out
+                # of it: a row is found with its header, not mixed with the prose around it.
+                if body:
+                    yield close()
+                overlap = []
+                for row in self._sentences(text, block.start, block.end, count):
+                    if body and used + row.tokens > target:
+                        yield overlap, body
+                        body, used = [], 0
+                    add(row)
+                if body:
+                    yield overlap, body
+                body, used = [], 0
+                continue
             small = block.end - block.start <= self.max_body_chars
             words = _words(text, block.start, block.end) if small else target + 1
             tokens = count(block.start, block.end) if words <= target else target + 1

@@ -40,6 +40,10 @@ _HYPHEN_BREAK = re.compile(r"([^\W\d_]+)-[ \t]*\n[ \t]*(?=([a-z]\w*))")
 _HYPHENATED_WORD = re.compile(r"[^\W\d_]+-[^\W\d_]+")
 _DIGITS = re.compile(r"\d+")
 _ROMAN_PAGE = re.compile(r"^[ivxlc]{1,6}$")
+_TABLE_PLACEHOLDER = re.compile("^\ue000[a-z]+\ue001$")
+# A line between two regions of a page read column by column (ingest.pdf_layout.column_text): each
+# region is reflowed on its own, since a column's lines are half as wide as the page's.
+REGION_BREAK = "\ue002"
 _SENTENCE_END = (".", "!", "?", ":", '."', ".”", ".)", "?”", "!”")
 
 RUNNING_LINE_ZONE = 2  # lines inspected at the top and at the bottom of each page
@@ -181,6 +185,10 @@ def reflow_pdf_lines(lines: Sequence[str]) -> str:
         if not line:
             flush()
             continue
+        if _TABLE_PLACEHOLDER.match(line):
+            flush()
+            paragraphs.append(line)  # a table, filled in after cleaning (ingest.pdf_pages)
+            continue
         previous = current[-1][-1] if current else (paragraphs[-1] if paragraphs else None)
         following = lines[i + 1] if i + 1 < len(lines) else None
         # An unnumbered heading is followed by a paragraph or a list, not by another short line: a
@@ -221,7 +229,9 @@ def clean_pdf_pages(raw_pages: Sequence[str]) -> list[str]:
     cleaned = []
     for lines in split:
         text = dehyphenate("\n".join(lines), compounds)
-        cleaned.append(reflow_pdf_lines(text.split("\n")))
+        regions = [part.split("\n") for part in text.split(f"\n{REGION_BREAK}\n")]
+        parts = [reflow_pdf_lines([line for line in region if line != REGION_BREAK]) for region in regions]
+        cleaned.append("\n\n".join(part for part in parts if part))
     return cleaned
 
 

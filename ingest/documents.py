@@ -19,12 +19,23 @@ DOC_TYPES = (DOC_TYPE_NEWS, DOC_TYPE_REPORT, DOC_TYPE_PAGE)
 
 
 @dataclass(frozen=True)
+class PageOcr:
+    """How the text of a page without a usable text layer was recognised from its image."""
+
+    engine: str  # "rapidocr" | "tesseract"
+    confidence: float | None  # mean confidence of the recognised lines, 0..1 (None: nothing read)
+    seconds: float  # time the engine took on the page
+    truncated: bool = False  # the page's OCR time budget ran out before every line was read
+
+
+@dataclass(frozen=True)
 class Page:
     """One page of cleaned text. News items and web pages are a single page numbered 1."""
 
     number: int  # 1-based physical page number
     text: str  # cleaned text of the page (NFC, de-hyphenated, no running headers/footers)
     label: str | None = None  # printed page label when the PDF defines one ("iv", "12")
+    ocr: PageOcr | None = None  # set when the text was recognised from a scan, not read from a text layer
 
 
 @dataclass(frozen=True)

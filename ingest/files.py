@@ -23,13 +23,13 @@ NON_DOCUMENT_SUFFIXES = frozenset(
         ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".ico", ".bmp", ".tif", ".tiff",
         ".zip", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar", ".tar",
         ".mp3", ".mp4", ".mov", ".avi", ".wav", ".ttf", ".otf", ".woff", ".woff2",
-        ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt",
+        ".doc", ".xls", ".xlsx", ".ppt", ".pptx", ".odt",
     }
 )  # fmt: skip
 SKIPPED_DIR_NAMES = frozenset({"__pycache__", "node_modules"})
 # Content kinds that make a file with an unfamiliar suffix worth reading. Plain text is not among
 # them: inside a folder, "LICENSE" or "Makefile" is text but not a document.
-SNIFFED_DOCUMENT_KINDS = frozenset({Kind.PDF, Kind.MARKDOWN, Kind.HTML})
+SNIFFED_DOCUMENT_KINDS = frozenset({Kind.PDF, Kind.DOCX, Kind.MARKDOWN, Kind.HTML})
 
 _CHUNK = 1 << 20
 IGNORE_FILE = ".icggignore"

@@ -1,24 +1,32 @@
 """Reading a batch of files into documents, one outcome per file, whatever the files contain.
 
-PDFs are parsed in sandboxed child processes (timeout, memory cap, several at once); Markdown, HTML and
-text are parsed in-process behind the same size cap and a catch-all. One bad file never stops the
-batch, and every failure carries a one-line reason a staff member can act on. Never chunks or embeds.
+PDFs and Word files are parsed in sandboxed child processes (timeout, memory cap, several at once);
+Markdown, HTML and text are parsed in-process behind the same size cap and a catch-all. One bad file never
+stops the batch, and every failure carries a one-line reason a staff member can act on. Never chunks or
+embeds.
+
+PDFs with pages that only OCR can read are parsed twice: the first pass reads every file's text layer
+(born-digital files are done then), the second runs OCR on the scans, page by page with progress, each
+page within its time budget. A 300-page scan therefore never holds up the other files of the batch.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from icgg.settings import Settings
 from ingest.documents import ParsedDocument
+from ingest.docx import read_docx
 from ingest.errors import DocumentError
 from ingest.files import doc_id_for, sha256_file
 from ingest.news import read_html, read_markdown, read_text
-from ingest.pdf import read_pdf
+from ingest.ocr import OcrOptions
+from ingest.pdf import OcrNeeded, read_pdf
 from ingest.sandbox import Job, run_jobs
 from ingest.sniff import Kind, refusal_reason, sniff_bytes
 
@@ -26,6 +34,9 @@ log = logging.getLogger(__name__)
 
 STATUS_OK = "ok"
 STATUS_FAILED = "failed"
+SANDBOXED_KINDS = (Kind.PDF, Kind.DOCX)
+OCR_LOAD_ALLOWANCE_S = 30.0  # rendering a page (or, once, loading the engine), on top of its OCR budget
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,7 @@ class ParseOutcome:
     document: ParsedDocument | None
     reason: str | None
     seconds: float
+    ocr_pages: int = 0  # pages sent to the OCR pass (it may run past the timeout while they progress)
 
     @property
     def ok(self) -> bool:
@@ -53,7 +65,7 @@ class _Prepared:
     doc_id: str
     content_hash: str
     kind: Kind
-    data: bytes | None  # the bytes of small in-process formats; None for PDFs (the child reads them)
+    data: bytes | None  # the bytes of small in-process formats; None for PDF/Word (the child reads them)
 
 
 def _failed(path: Path, doc_id: str, content_hash: str, reason: str, seconds: float) -> ParseOutcome:
@@ -88,7 +100,7 @@ def _prepare(path: Path, content_hash: str) -> _Prepared:
     sniffed = sniff_bytes(head, path.suffix)
     if reason := refusal_reason(path, sniffed):
         raise DocumentError(reason)
-    data = None if sniffed.kind is Kind.PDF else path.read_bytes()
+    data = None if sniffed.kind in SANDBOXED_KINDS else path.read_bytes()
     return _Prepared(path, doc_id_for(path), content_hash, sniffed.kind, data)
 
 
@@ -99,22 +111,58 @@ def _parse_in_process(prepared: _Prepared) -> ParsedDocument:
     return reader(prepared.path, prepared.data, doc_id=prepared.doc_id, content_hash=prepared.content_hash)
 
 
-def _pdf_job(path: str, doc_id: str, content_hash: str, max_pages: int) -> ParsedDocument | str:
-    """Runs in the sandbox child: a document, or the reason string of a DocumentError."""
+def _pdf_job(
+    path: str,
+    doc_id: str,
+    content_hash: str,
+    max_pages: int,
+    ocr: OcrOptions | None,
+    tables: bool,
+    defer: bool,
+) -> ParsedDocument | OcrNeeded | str:
+    """Runs in the sandbox child: a document, the pages that need OCR, or the reason of a DocumentError."""
     try:
-        return read_pdf(path, doc_id=doc_id, content_hash=content_hash, max_pages=max_pages)
+        return read_pdf(
+            path, doc_id=doc_id, content_hash=content_hash, max_pages=max_pages, ocr=ocr,
+            defer_ocr=defer, tables=tables,
+        )  # fmt: skip
     except DocumentError as exc:
         return str(exc)
+
+
+def _docx_job(path: str, doc_id: str, content_hash: str) -> ParsedDocument | str:
+    """Runs in the sandbox child: a document or the reason of a DocumentError."""
+    try:
+        return read_docx(path, doc_id=doc_id, content_hash=content_hash)
+    except DocumentError as exc:
+        return str(exc)
+
+
+def ocr_options(settings: Settings) -> OcrOptions | None:
+    """The OCR settings a parser child needs; None when OCR is turned off."""
+    if settings.ocr_engine == "none":
+        return None
+    threads = max(1, (os.cpu_count() or 1) // max(1, settings.parse_workers))
+    return OcrOptions(
+        engine=settings.ocr_engine,
+        languages=settings.ocr_languages,
+        dpi=settings.ocr_dpi,
+        page_timeout_s=settings.ocr_page_timeout_s,
+        min_confidence=settings.ocr_min_confidence,
+        threads=threads,
+    )
 
 
 def read_files(
     paths: Sequence[Path],
     settings: Settings,
     on_done: Callable[[ParseOutcome], None] | None = None,
+    progress: Progress | None = None,
 ) -> list[ParseOutcome]:
-    """Parse every file; outcomes come back in input order, ``on_done`` fires as each finishes."""
+    """Parse every file; outcomes come back in input order, ``on_done`` fires as each finishes.
+    ``progress("ocr", pages done, pages to do)`` follows the OCR pass, page by page."""
     outcomes: list[ParseOutcome | None] = [None] * len(paths)
-    pdfs: list[tuple[int, _Prepared, float]] = []
+    sandboxed: list[tuple[int, _Prepared, float]] = []
 
     def done(index: int, outcome: ParseOutcome) -> None:
         outcomes[index] = outcome
@@ -130,8 +178,8 @@ def read_files(
             _check_size(path, settings)
             content_hash = sha256_file(path)
             prepared = _prepare(path, content_hash)
-            if prepared.kind is Kind.PDF:
-                pdfs.append((index, prepared, time.monotonic() - started))
+            if prepared.kind in SANDBOXED_KINDS:
+                sandboxed.append((index, prepared, time.monotonic() - started))
                 continue
             document = _parse_in_process(prepared)
             if reason := _text_too_long(document, settings):
@@ -150,29 +198,75 @@ def read_files(
             continue
         done(index, _ok(prepared, document, time.monotonic() - started))
 
-    if pdfs:
+    if not sandboxed:
+        return [outcome for outcome in outcomes if outcome is not None]
+    ocr = ocr_options(settings)
+
+    def first_pass(p: _Prepared) -> Job:
+        if p.kind is Kind.DOCX:
+            return Job(_docx_job, (str(p.path), p.doc_id, p.content_hash))
+        args = (str(p.path), p.doc_id, p.content_hash, settings.max_pages, ocr, settings.read_tables, True)
+        return Job(_pdf_job, args)
+
+    scans: list[tuple[int, _Prepared, float, OcrNeeded]] = []
+    for job_index, result in _run(settings, [first_pass(p) for _i, p, _s in sandboxed]):
+        index, prepared, prep_seconds = sandboxed[job_index]
+        if result.ok and isinstance(result.value, OcrNeeded):
+            scans.append((index, prepared, prep_seconds + result.seconds, result.value))
+            continue
+        done(index, _outcome(prepared, result.value if result.ok else None, result, prep_seconds, settings))
+
+    if scans:
+        step = settings.ocr_page_timeout_s + OCR_LOAD_ALLOWANCE_S
         jobs = [
-            Job(_pdf_job, (str(p.path), p.doc_id, p.content_hash, settings.max_pages)) for _i, p, _s in pdfs
+            Job(
+                _pdf_job,
+                (str(p.path), p.doc_id, p.content_hash, settings.max_pages, ocr, settings.read_tables, False),
+                step_timeout_s=step,
+            )
+            for _i, p, _s, _n in scans
         ]
-        results = run_jobs(
-            jobs,
-            timeout_s=settings.pdf_timeout_s,
-            memory_mb=settings.pdf_memory_mb,
-            workers=settings.parse_workers,
-        )
-        for job_index, result in results:
-            index, prepared, prep_seconds = pdfs[job_index]
-            seconds = prep_seconds + result.seconds
-            parsed = result.value if result.ok and isinstance(result.value, ParsedDocument) else None
-            if parsed is None:
-                reason = str(result.value if result.ok else result.error)
-            else:
-                reason = _text_too_long(parsed, settings)
-            if parsed is not None and reason is None:
-                done(index, _ok(prepared, parsed, seconds))
-            else:
-                done(index, _failed(prepared.path, prepared.doc_id, prepared.content_hash, reason, seconds))
+        total = sum(len(n.pages) for _i, _p, _s, n in scans)
+        pages_done = [0] * len(scans)
+
+        def on_progress(job_index: int, finished: int, _total: int) -> None:
+            pages_done[job_index] = finished
+            if progress is not None:
+                progress("ocr", sum(pages_done), total)
+
+        if progress is not None:
+            progress("ocr", 0, total)
+        for job_index, result in _run(settings, jobs, on_progress):
+            index, prepared, prep_seconds, needed = scans[job_index]
+            pages_done[job_index] = len(needed.pages)
+            value = result.value if result.ok else None
+            outcome = _outcome(prepared, value, result, prep_seconds, settings)
+            done(index, replace(outcome, ocr_pages=len(needed.pages)))
+        if progress is not None:
+            progress("ocr", total, total)
     return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _run(settings: Settings, jobs: list[Job], on_progress=None):
+    return run_jobs(
+        jobs,
+        timeout_s=settings.pdf_timeout_s,
+        memory_mb=settings.pdf_memory_mb,
+        workers=settings.parse_workers,
+        on_progress=on_progress,
+    )
+
+
+def _outcome(prepared: _Prepared, value, result, prep_seconds: float, settings: Settings) -> ParseOutcome:
+    """The outcome of one sandboxed parse: the document, or why there is none."""
+    seconds = prep_seconds + result.seconds
+    parsed = value if isinstance(value, ParsedDocument) else None
+    reason = (
+        _text_too_long(parsed, settings) if parsed is not None else str(value if result.ok else result.error)
+    )
+    if parsed is not None and reason is None:
+        return _ok(prepared, parsed, seconds)
+    return _failed(prepared.path, prepared.doc_id, prepared.content_hash, reason, seconds)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -5,6 +5,10 @@ allocate without bound. Each job runs in its own forked child, in its own proces
 ``RLIMIT_AS`` set; the parent waits on a pipe and kills the whole group at the deadline. Results come
 back pickled over the pipe (transient IPC between our own processes; nothing is persisted).
 
+A long job (OCR of a scanned report) reports progress with :func:`report_progress`; each report moves its
+deadline to ``step_timeout_s`` from then, so a 300-page scan runs as long as every page finishes in time,
+while a child that stops reporting is killed like any other.
+
 Fork is used because it is fast and the children run only pure-Python parsing (pypdf). A job function
 must never touch torch, tokenizers or any thread pool inherited from the parent: after ``fork`` only
 the calling thread exists in the child, and locks held by other threads stay locked forever.
@@ -45,6 +49,18 @@ class Job:
     fn: Callable[..., Any]
     args: tuple = ()
     kwargs: dict | None = None
+    # Each progress report of the child extends its deadline to this many seconds from then (None: never).
+    step_timeout_s: float | None = None
+
+
+_progress_conn: Connection | None = None  # set in a sandbox child: where report_progress writes
+
+
+def report_progress(done: int, total: int) -> None:
+    """Called by a job inside its child: ``done`` of ``total`` steps are finished. Outside a sandbox
+    child it does nothing, so a job function can also run in-process (tests)."""
+    if _progress_conn is not None:
+        _progress_conn.send(("progress", (int(done), int(total))))
 
 
 def _virtual_memory_bytes() -> int:
@@ -65,8 +81,11 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _child_main(conn: Connection, job: Job, memory_mb: int) -> None:
-    """Body of the child: own process group, memory cap, run, send ("ok"|"error"|"memory", payload)."""
+    """Body of the child: own process group, memory cap, run, send ("ok"|"error"|"memory", payload);
+    ("progress", (done, total)) messages may come before that."""
+    global _progress_conn
     os.setpgid(0, 0)
+    _progress_conn = conn
     # A forked child inherits the parent's address space (a parent with torch loaded maps gigabytes
     # it never touches), so the cap is measured from what the child starts with.
     limit = _virtual_memory_bytes() + memory_mb * _MB
@@ -115,11 +134,17 @@ class _Running:
 
 
 def run_jobs(
-    jobs: Sequence[Job], *, timeout_s: float, memory_mb: int, workers: int = 1
+    jobs: Sequence[Job],
+    *,
+    timeout_s: float,
+    memory_mb: int,
+    workers: int = 1,
+    on_progress: Callable[[int, int, int], None] | None = None,
 ) -> Iterator[tuple[int, SandboxResult]]:
     """Run each job in its own child, at most ``workers`` at a time; yield (job index, result) in
     completion order. Every job yields exactly one result, whatever the child does. Children still
-    running when the caller stops iterating are killed."""
+    running when the caller stops iterating are killed. ``on_progress(job index, done, total)`` is
+    called for each progress report of a child."""
     ctx = multiprocessing.get_context("fork")
     pending = list(range(len(jobs)))
     pending.reverse()
@@ -165,34 +190,60 @@ def run_jobs(
                 entry = running.get(obj) if isinstance(obj, Connection) else sentinels.get(obj)
                 if entry is None or entry.index in handled:
                     continue
+                exited = not isinstance(obj, Connection)
+                message = _drain(entry, jobs[entry.index], now, on_progress, exited)
+                if message is _PENDING:
+                    continue  # only progress so far: the child is still working
                 handled.add(entry.index)
-                result = _collect(entry, now, memory_mb)
+                result = _result(entry, message, now, memory_mb)
                 finish(entry)
                 yield entry.index, result
             for entry in [e for e in running.values() if e.deadline <= now and e.index not in handled]:
                 _kill_group(entry.process)
                 finish(entry)
-                yield (
-                    entry.index,
-                    SandboxResult(
-                        False, error=f"timed out after {timeout_s:g} s", seconds=now - entry.started
-                    ),
-                )
+                error = f"timed out after {timeout_s:g} s"
+                if entry.deadline > entry.started + timeout_s + 1e-6:
+                    step = jobs[entry.index].step_timeout_s
+                    error = f"stopped after {now - entry.started:.0f} s: no progress for {step:g} s"
+                yield entry.index, SandboxResult(False, error=error, seconds=now - entry.started)
     finally:
         for entry in list(running.values()):
             _kill_group(entry.process)
             finish(entry)
 
 
-def _collect(entry: _Running, now: float, memory_mb: int) -> SandboxResult:
-    """Read the child's message, or explain its death."""
-    seconds = now - entry.started
-    message = None
-    try:
-        if entry.conn.poll():
+_PENDING = object()
+
+
+def _drain(
+    entry: _Running,
+    job: Job,
+    now: float,
+    on_progress: Callable[[int, int, int], None] | None,
+    exited: bool,
+) -> Any:
+    """Read what the child has sent: its final message, None when it died without one, or _PENDING
+    when it only reported progress (which extends its deadline) and is still running."""
+    while True:
+        try:
+            if not entry.conn.poll():
+                return None if exited else _PENDING
             message = entry.conn.recv()
-    except (EOFError, OSError):
-        message = None
+        except (EOFError, OSError):
+            return None
+        if isinstance(message, tuple) and message and message[0] == "progress":
+            if job.step_timeout_s is not None:
+                entry.deadline = max(entry.deadline, now + job.step_timeout_s)
+            if on_progress is not None:
+                done, total = message[1]
+                on_progress(entry.index, done, total)
+            continue
+        return message
+
+
+def _result(entry: _Running, message: Any, now: float, memory_mb: int) -> SandboxResult:
+    """The child's final message as a result, or an explanation of its death."""
+    seconds = now - entry.started
     if message is None:
         entry.process.join(timeout=5)
         code = entry.process.exitcode

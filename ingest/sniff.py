@@ -20,11 +20,14 @@ MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 TEXT_SUFFIXES = frozenset({".txt"})
 PDF_SUFFIXES = frozenset({".pdf"})
-DOCUMENT_SUFFIXES = MARKDOWN_SUFFIXES | HTML_SUFFIXES | TEXT_SUFFIXES | PDF_SUFFIXES
+DOCX_SUFFIXES = frozenset({".docx"})
+DOCUMENT_SUFFIXES = MARKDOWN_SUFFIXES | HTML_SUFFIXES | TEXT_SUFFIXES | PDF_SUFFIXES | DOCX_SUFFIXES
+ZIP_MAGIC = b"PK\x03\x04"
 
 
 class Kind(StrEnum):
     PDF = "pdf"
+    DOCX = "docx"
     MARKDOWN = "markdown"
     HTML = "html"
     TEXT = "text"
@@ -75,6 +78,7 @@ class Sniffed:
             return self.looks_like
         return {
             Kind.PDF: "PDF",
+            Kind.DOCX: "Word document",
             Kind.MARKDOWN: "Markdown text",
             Kind.HTML: "HTML",
             Kind.TEXT: "plain text",
@@ -90,6 +94,10 @@ def sniff_bytes(head: bytes, suffix: str = "") -> Sniffed:
         return Sniffed(Kind.EMPTY)
     if b"%PDF-" in head[:PDF_MAGIC_WINDOW]:
         return Sniffed(Kind.PDF)
+    # A .docx is a zip whose entries (names stored uncompressed in each entry's header) live under
+    # "word/"; Word and python-docx write "word/document.xml" within the first few KiB.
+    if head.startswith(ZIP_MAGIC) and (b"word/" in head or suffix in DOCX_SUFFIXES):
+        return Sniffed(Kind.DOCX)
     for offset, magic, name in _MAGICS:
         if head[offset : offset + len(magic)] == magic:
             return Sniffed(Kind.BINARY, name)
@@ -135,6 +143,8 @@ def refusal_reason(path: str | Path, sniffed: Sniffed) -> str | None:
         return "empty file (0 bytes)"
     if suffix in PDF_SUFFIXES and sniffed.kind is not Kind.PDF:
         return f"not a PDF: content is {sniffed.describe()}"
+    if suffix in DOCX_SUFFIXES and sniffed.kind is not Kind.DOCX:
+        return f"not a Word (.docx) file: content is {sniffed.describe()}"
     if sniffed.kind is Kind.BINARY:
         return f"binary file, not a document (looks like {sniffed.describe()})"
     return None

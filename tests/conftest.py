@@ -69,6 +69,8 @@ def settings(tmp_path) -> Settings:
         upload_dir=tmp_path / "uploads",
         pdf_timeout_s=30,
         parse_workers=2,
+        # OCR outcomes must not depend on how busy the machine is; the budget has tests of its own.
+        ocr_page_timeout_s=600,
     )
 
 

@@ -64,3 +64,27 @@ def test_csv_export_neutralises_spreadsheet_formulas():
     assert csv_safe("@SUM(A1)") == "'@SUM(A1)"
     assert csv_safe("Normal title") == "Normal title"
     assert csv_safe(2016) == 2016
+
+
+TABLE_PAGE = (
+    "The medians were measured in 2019.\n\n"
+    "Element: Selenium | Median: 0.2 mg/kg\nElement: Gold <b>x</b> | Median: 0.79 ppb\n\n"
+    "Values are dry weight."
+)
+
+
+def test_table_block_is_drawn_as_a_markdown_table_with_the_cited_row_highlighted():
+    rendered = highlight_quote(TABLE_PAGE, "Element: Gold <b>x</b> | Median: 0.79 ppb")
+    lines = rendered.split("\n")
+    header = lines.index("| Element | Median |")
+    assert lines[header + 1] == "| --- | --- |"
+    assert lines[header + 2] == "| Selenium | 0\\.2 mg/kg |"
+    gold = lines[header + 3]
+    assert gold.count(":orange-background[**") == 2 and "\\<b\\>x\\</b\\>" in gold  # escaped, highlighted
+    assert "The medians were measured in 2019\\." in rendered and "Values are dry weight\\." in rendered
+
+
+def test_prose_quote_next_to_a_table_is_still_highlighted():
+    rendered = highlight_quote(TABLE_PAGE, "Values are dry weight.")
+    assert ":orange-background[**Values are dry weight\\.**]" in rendered
+    assert "| Selenium | 0\\.2 mg/kg |" in rendered

@@ -1,4 +1,5 @@
-"""The evaluation question sets in ``tests/eval/``: ``qa.jsonl``, ``qa_holdout.jsonl``, the blind sets.
+"""The evaluation question sets in ``tests/eval/``: ``qa.jsonl``, ``qa_holdout.jsonl``, the blind sets and
+``qa_archives.jsonl`` (questions on the archive documents: tables, a Word file, a two-column paper, a scan).
 
 Checks the schema, the mix of question kinds, and - most importantly - that the gold is right:
 every expected fact literally occurs in one of the documents named as its source, so a retrieval or
@@ -23,6 +24,7 @@ CORPUS = ROOT / "corpus"
 EVAL = ROOT / "tests" / "eval"
 MAIN = EVAL / "qa.jsonl"
 HOLDOUT = EVAL / "qa_holdout.jsonl"
+ARCHIVES = EVAL / "qa_archives.jsonl"
 # Blind sets, in the order they were written: file, id letter, (questions, of which unanswerable).
 BLIND_SETS = {
     "qa_blind.jsonl": ("b", 44, 22),
@@ -72,9 +74,12 @@ FIELDS = {"id", "question", "answerable", "gold_docs", "key_facts", "kind", "his
 ID_PATTERN = {
     MAIN: re.compile(r"^q\d{3}$"),
     HOLDOUT: re.compile(r"^h\d{3}$"),
+    ARCHIVES: re.compile(r"^ar\d{3}$"),
     **{EVAL / name: re.compile(rf"^{letter}\d{{3}}$") for name, (letter, _, _) in BLIND_SETS.items()},
 }
-GOLD_PATH = re.compile(r"^(news/\d{4}-\d{2}-\d{2}-[a-z0-9-]+\.md|pdf/[a-z0-9-]+\.pdf)$")
+GOLD_PATH = re.compile(
+    r"^(news/\d{4}-\d{2}-\d{2}-[a-z0-9-]+\.md|pdf/[a-z0-9-]+\.pdf|archives/[a-z0-9-]+\.(?:pdf|docx))$"
+)
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
 TITLE = re.compile(r'^title:\s*"?(.*?)"?\s*$', re.MULTILINE)
 
@@ -84,7 +89,7 @@ def _load(path: Path) -> list[dict]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-SETS = {path: _load(path) for path in [MAIN, HOLDOUT, *BLINDS]}
+SETS = {path: _load(path) for path in [MAIN, HOLDOUT, *BLINDS, ARCHIVES]}
 ALL = [(path.name, q) for path, questions in SETS.items() for q in questions]
 ANSWERABLE = [(name, q) for name, q in ALL if q["answerable"]]
 
@@ -99,7 +104,15 @@ def _normalise(text: str) -> str:
 def document_text(rel: str) -> str:
     """The text a reader of ``corpus/<rel>`` sees: news title + body, or the PDF's extracted text."""
     path = CORPUS / rel
-    if path.suffix == ".pdf":
+    if rel.startswith("archives/"):
+        # What an archive document shows is its source as corpus/build_archives.py prints it (a scan's
+        # pages show it too: its ground truth is that text); readers of the files are under test.
+        raw = (CORPUS / "archives_src" / f"{path.stem}.md").read_text(encoding="utf-8")
+        match = FRONT_MATTER.match(raw)
+        title = TITLE.search(match.group(1)) if match else None
+        body = raw[match.end() :] if match else raw
+        raw = (title.group(1) if title else "") + "\n" + re.sub(r"[*`|#]", " ", body)
+    elif path.suffix == ".pdf":
         raw = "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
     else:
         raw = path.read_text(encoding="utf-8")
@@ -201,6 +214,17 @@ def test_main_set_has_the_agreed_size_and_mix():
     assert kinds["followup"] >= 8
     assert kinds["multi-fact"] >= 10
     assert kinds["date"] + kinds["number"] >= 15
+
+
+def test_archives_set_asks_about_every_archive_document_and_about_table_cells():
+    questions = SETS[ARCHIVES]
+    kinds = Counter(q["kind"] for q in questions)
+    assert len(questions) >= 30 and kinds["unanswerable"] >= 4
+    cited = {d for q in questions for d in q["gold_docs"]}
+    archives = {f"archives/{p.name}" for p in (CORPUS / "archives").iterdir()}
+    assert archives and archives <= cited
+    table_report = "archives/data-tables-sampling-and-baselines.pdf"
+    assert sum(table_report in q["gold_docs"] for q in questions) >= 10
 
 
 def test_holdout_set_has_the_agreed_size_and_mix():

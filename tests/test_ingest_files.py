@@ -145,7 +145,7 @@ def test_icggignore_keeps_sources_and_notes_out_of_a_folder_ingest(tmp_path):
     assert sorted(p.relative_to(tmp_path.resolve()).as_posix() for p in found) == ["news/item.md", "notes.md"]
 
 
-def test_shipped_corpus_ingest_sees_only_news_items_and_pdf_reports():
+def test_shipped_corpus_ingest_sees_only_news_items_reports_and_archive_documents():
     from pathlib import Path
 
     from ingest.files import discover
@@ -153,4 +153,5 @@ def test_shipped_corpus_ingest_sees_only_news_items_and_pdf_reports():
     corpus = Path(__file__).resolve().parent.parent / "corpus"
     found, _ = discover([corpus])
     folders = {p.relative_to(corpus).parts[0] for p in found}
-    assert folders == {"news", "pdf"}
+    assert folders == {"news", "pdf", "archives"}  # not the sources in pdf_src/ and archives_src/
+    assert {p.suffix for p in found if p.parts[-2] == "archives"} == {".pdf", ".docx"}

@@ -122,3 +122,34 @@ def test_workers_run_in_parallel():
     results = list(run_jobs(jobs, timeout_s=10, memory_mb=512, workers=4))
     assert all(r.ok for _i, r in results)
     assert time.monotonic() - started < 3  # four 1 s jobs on four workers, not 4 s in sequence
+
+
+def _slow_steps(steps: int, pause: float) -> str:
+    import time
+
+    from ingest.sandbox import report_progress
+
+    for done in range(steps):
+        time.sleep(pause)
+        report_progress(done + 1, steps)
+    return "finished"
+
+
+def test_progress_reports_extend_the_deadline_and_reach_the_caller():
+    from ingest.sandbox import Job, run_jobs
+
+    seen = []
+    job = Job(_slow_steps, (4, 0.4), step_timeout_s=2.0)
+    results = list(run_jobs([job], timeout_s=1.0, memory_mb=512, on_progress=lambda *a: seen.append(a)))
+    assert results[0][1].ok and results[0][1].value == "finished"  # 1.6 s > 1 s, but it kept reporting
+    assert seen == [(0, 1, 4), (0, 2, 4), (0, 3, 4), (0, 4, 4)]
+
+
+def test_a_job_that_stops_reporting_is_stopped():
+    from ingest.sandbox import Job, run_jobs
+
+    job = Job(_slow_steps, (2, 3.0), step_timeout_s=1.0)
+    ((_, result),) = list(run_jobs([job], timeout_s=4.0, memory_mb=512))
+    assert (
+        not result.ok and result.error.startswith("stopped after") and "no progress for 1 s" in result.error
+    )

@@ -49,7 +49,8 @@ EXPECTED = {
     "many_pages_pdf": r"^too many pages \(1000 > limit 50\)$",
     "cyclic_outline_pdf": "ok",  # the text is read; the outline is never walked
     "deep_outline_pdf": "ok",
-    "image_only_pdf": r"^no text layer \(scanned/image-only PDF\?\)$",
+    # A picture without text is read by OCR, which finds nothing to index.
+    "image_only_pdf": r"^no text recognised on the scanned pages \(blank or unreadable images\)$",
     "javascript_pdf": "ok",
     "cjk_pdf": "ok",
     "arabic_pdf": "ok",
@@ -95,6 +96,7 @@ def hostile(tmp_path_factory, embedder):
         pdf_timeout_s=20,
         pdf_memory_mb=512,
         parse_workers=2,
+        ocr_page_timeout_s=600,  # the picture-only page is read by OCR, however busy the machine is
     )
     report = ingest_paths([root / "docs"], settings, embedder=embedder)
     return files, report, settings
@@ -280,12 +282,16 @@ def test_a_file_name_that_is_not_utf8_is_reported_and_its_neighbours_are_publish
 def test_real_world_hostile_pdfs_are_each_read_or_refused_within_the_timeout():
     """The 82 hostile PDFs of public PDF projects' test suites (never committed; see INDEX.md there)."""
     pdfs = sorted(EXTERNAL_PDFS.rglob("*.pdf"))
-    settings = Settings(_env_file=None, pdf_timeout_s=20, pdf_memory_mb=1024, parse_workers=2)
+    settings = Settings(
+        _env_file=None, pdf_timeout_s=20, pdf_memory_mb=1024, parse_workers=2, ocr_page_timeout_s=120
+    )
     outcomes = read_files(pdfs, settings)
     assert len(outcomes) == len(pdfs) >= 80
     for outcome in outcomes:
         assert outcome.ok or (outcome.reason and "\n" not in outcome.reason), outcome.path
-        assert outcome.seconds < settings.pdf_timeout_s + 5, outcome.path
+        # A document read by OCR may run past the timeout while its pages keep finishing in their budget.
+        budget = settings.pdf_timeout_s + outcome.ocr_pages * (settings.ocr_page_timeout_s + 30) + 5
+        assert outcome.seconds < budget, outcome.path
     assert sum(o.ok for o in outcomes) >= len(outcomes) // 2
 
 

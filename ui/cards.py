@@ -17,11 +17,11 @@ from ui.render import (
     bullet_list,
     find_quote,
     highlight_quote,
-    md_escape,
     md_escape_inline,
     page_ref,
     pretty_type,
     safe_link,
+    scan_note,
     source_line,
     window_around,
 )
@@ -79,6 +79,8 @@ def citation_cards(answer: Answer, assistant: Assistant, key: str) -> None:
         label = f"**\\[{c.n}\\]** " + source_line(c.title, c.date, pretty_type(c.doc_type), where)
         with st.expander(label):
             st.markdown(highlight_quote(_excerpt(assistant, c.doc_id, c.page, c.quote, passage), c.quote))
+            if c.from_scan:
+                st.caption(scan_note(c.ocr_confidence))
             doc = passage.document if passage else _document(assistant, c.doc_id)
             if doc is not None:
                 document_actions(doc, c.page, c.quote, key=f"{key}-c{c.n}")
@@ -97,7 +99,10 @@ def passage_card(passage: Passage, key: str, show_text: bool = True) -> None:
         if chunk.heading:
             st.caption(md_escape_inline(chunk.heading))
         if show_text:
-            st.markdown(md_escape(window_around(strip_heading_line(chunk.text, chunk.heading), None, 700)))
+            shown = window_around(strip_heading_line(chunk.text, chunk.heading), None, 700)
+            st.markdown(highlight_quote(shown, None))  # escaped; table rows drawn as a table
+        if chunk.from_scan:
+            st.caption(scan_note(chunk.ocr_confidence))
         document_actions(doc, chunk.page_start, "", key=key)
 
 
@@ -130,6 +135,9 @@ def show_page(doc_id: str, page: int, quote: str = "") -> None:
         st.warning("This document is no longer in the index.")
         return
     st.markdown(source_line(doc.title, doc.date, pretty_type(doc.doc_type), f"page {page} of {doc.n_pages}"))
+    ocr = assistant.index.page_ocr(doc_id, page) if hasattr(assistant.index, "page_ocr") else None
+    if ocr is not None:
+        st.caption(scan_note(ocr.confidence))
     st.markdown(highlight_quote(assistant.page_text(doc_id, page), quote))
     link = pdf_link(doc, page)
     if link:

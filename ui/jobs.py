@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 STAGE_LABELS = {
     "hash": "Checking files for changes",
     "parse": "Reading documents",
+    "ocr": "Recognising scanned pages",
     "embed": "Embedding new passages",
     "write": "Writing the new index generation",
 }

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from ingest.tables import is_table_block, parse_table_block
+
 # CommonMark lets any ASCII punctuation be backslash-escaped. These are the characters that start
 # Markdown, GFM, LaTeX ($) or Streamlit directive (:color[...], :material/icon:) syntax.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&^\"'])")
@@ -52,11 +54,34 @@ def find_quote(text: str, quote: str) -> tuple[int, int] | None:
 
 
 def highlight_quote(text: str, quote: str | None) -> str:
-    """Escaped Markdown of ``text`` with ``quote`` (the cited sentence) highlighted, if it occurs."""
+    """Escaped Markdown of ``text`` with ``quote`` (the cited sentence) highlighted, if it occurs.
+    Table blocks (one row per line, ``ingest.tables``) are drawn as Markdown tables, the cited row
+    highlighted."""
     span = find_quote(text, quote or "")
-    if span is None:
+    parts = []
+    pos = 0
+    for block in re.finditer(r"(?:[^\n]+\n?)+", text):
+        start, end = block.start(), block.end()
+        body = text[start:end].rstrip("\n")
+        if is_table_block(body):
+            parts.append(_highlight_plain(text[pos:start], span, pos))
+            parts.append("\n\n" + table_markdown(body, _row_span(span, start)) + "\n\n")
+            pos = start + len(body)
+    parts.append(_highlight_plain(text[pos:], span, pos))
+    return "".join(parts)
+
+
+def _row_span(span: tuple[int, int] | None, offset: int) -> tuple[int, int] | None:
+    return None if span is None else (span[0] - offset, span[1] - offset)
+
+
+def _highlight_plain(text: str, span: tuple[int, int] | None, offset: int) -> str:
+    """Escaped ``text`` (which starts at ``offset`` of the whole) with the part inside ``span`` marked."""
+    if span is None or span[1] <= offset or span[0] >= offset + len(text):
         return md_escape(text)
-    start, end = span
+    start, end = max(0, span[0] - offset), min(len(text), span[1] - offset)
+    if not text[start:end].strip():
+        return md_escape(text)
     return (
         md_escape(text[:start])
         + HIGHLIGHT_OPEN
@@ -64,6 +89,32 @@ def highlight_quote(text: str, quote: str | None) -> str:
         + HIGHLIGHT_CLOSE
         + md_escape(text[end:])
     )
+
+
+def table_markdown(block: str, highlight: tuple[int, int] | None = None) -> str:
+    """A table block as an escaped Markdown table; rows overlapping ``highlight`` (offsets into
+    ``block``) are highlighted. A table without a header row gets an empty one (Markdown needs it)."""
+    table = parse_table_block(block)
+    if table is None:
+        return md_escape(block)
+    width = table.columns
+    header = list(table.header or ("",) * width)
+    lines = ["| " + " | ".join(md_escape_inline(h) or " " for h in header) + " |", "|" + " --- |" * width]
+    offsets, pos = [], 0
+    for line in block.split("\n"):
+        if line.strip():
+            offsets.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    for row, (lo, hi) in zip(table.rows, offsets, strict=False):
+        marked = highlight is not None and lo < highlight[1] and highlight[0] < hi
+        cells = []
+        for cell in list(row) + [""] * (width - len(row)):
+            escaped = md_escape_inline(cell)
+            cells.append(
+                f"{HIGHLIGHT_OPEN}{escaped}{HIGHLIGHT_CLOSE}" if marked and escaped else escaped or " "
+            )
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def window_around(text: str, span: tuple[int, int] | None, chars: int = 900) -> str:
@@ -82,6 +133,12 @@ def window_around(text: str, span: tuple[int, int] | None, chars: int = 900) -> 
         space = text.rfind(" ", end, hi)
         hi = space if space >= 0 else hi
     return ("… " if lo > 0 else "") + text[lo:hi] + (" …" if hi < len(text) else "")
+
+
+def scan_note(confidence: float | None) -> str:
+    """The note under a passage or page whose text was recognised from a scan (plain text, no Markdown)."""
+    shown = f", OCR confidence {confidence:.0%}" if confidence is not None else ""
+    return f"Text recognised from a scan{shown}: it may contain reading errors."
 
 
 def page_ref(page: int, label: str | None) -> str:

@@ -83,6 +83,7 @@ class StoredUpload:
 
 _SUFFIXES_FOR_KIND = {
     "pdf": (".pdf",),
+    "docx": (".docx",),
     "markdown": (".md", ".markdown"),
     "html": (".html", ".htm"),
     "text": (".txt",),

@@ -254,7 +254,7 @@ def _upload(settings: Settings) -> None:
         files = st.file_uploader(
             f"PDF reports or news items (Markdown with front matter, HTML or text), up to "
             f"{settings.upload_max_mb:g} MB each",
-            type=["pdf", "md", "markdown", "html", "htm", "txt"],
+            type=["pdf", "docx", "md", "markdown", "html", "htm", "txt"],
             accept_multiple_files=True,
             key=f"library-files-{nonce}",
         )

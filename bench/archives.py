@@ -1,0 +1,516 @@
+"""Reading real archives: OCR accuracy and speed, table questions, two-column order, hostile PDFs, ingest time.
+
+Measures, and writes ``bench/results/archives.md``:
+
+1. OCR character error rate (Levenshtein distance / reference length, with and without whitespace)
+   against ground truth: English on the corpus scan (``corpus/archives/*-scan.pdf`` against the text kept
+   by ``corpus/build_archives.py``) and on three pages of a corpus report degraded the same way; Chinese
+   on pages of the two Chinese PDFs in ``../shared/external/pdfs/cjk`` degraded the same way, against their
+   own text layer (whitespace ignored). Pages per second with the parser child's 2 threads, and the peak
+   memory of the parser child that ran OCR (``VmHWM``, and its growth over the forked start).
+2. The real scan ``../shared/external/pdfs/image_only/pdfminer__175.pdf``: its recognised text, with a
+   person's reading of what went wrong (``READING_OF_175`` below, written from the text this script prints).
+3. Table questions: the questions of ``tests/eval/qa_archives.jsonl`` whose answer is a cell of the table
+   report, over an index of the whole corpus: a gold document in the top 5 passages, the row that holds the
+   answer in the top 5, and complete answers (every key fact in a non-abstained answer). The whole archive
+   set is reported by document too.
+4. Two-column reading: word-order agreement (matching-blocks LCS share of the expected words) of pypdf's
+   plain text and of our reader with the expected reading order: ``expected/pypdf__multicolumn-lorem-ipsum
+   .txt`` (its layout text cut into columns) and the corpus's two-column paper (its source text).
+5. The 82 hostile PDFs through the product reader: each indexed or refused with a reason, none hanging.
+6. Born-digital ingest time before/after, from two ``bench/ingest.py --skip-langchain --skip-replicated``
+   JSON files given with ``--ingest-before`` and ``--ingest-after`` (run on the old and the new code).
+
+Usage: python bench/archives.py [--index-dir DIR] [--skip-qa] [--skip-hostile] [--ingest-before F --ingest-after F]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import re
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from difflib import SequenceMatcher
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(ROOT))
+EXTERNAL = ROOT.parent / "shared" / "external" / "pdfs"
+OUT = ROOT / "bench" / "results" / "archives.md"
+TABLE_REPORT = "archives/data-tables-sampling-and-baselines.pdf"
+CHINESE = [
+    (EXTERNAL / "cjk" / "pdfjs__issue12823.pdf", [0]),
+    (EXTERNAL / "cjk" / "azsamples__zh_You Xue Qiong Lin (幼學瓊林).pdf", [1, 2]),
+]
+ENGLISH_DEGRADED = (ROOT / "corpus" / "pdf" / "laos-low-density-mapping-report.pdf", [1, 2, 3])
+
+# A person's reading of the OCR of pdfminer__175.pdf (typewritten 1974 service bulletin, 200 dpi), made
+# from the text this script prints in the results. Update it when the engine or its settings change.
+READING_OF_175 = """\
+Read against the page images (the text is printed below). The body text, part numbers and instructions
+are plausible and mostly right: "ACCESSORY KIT NO. AK-120A", "Supersedes AK-120", "December 20, 1974",
+"Oversize Tire Accessory Kit", "702067-501", "AN380-4-8 Cotter Pin", "MS24665-353", the numbered steps of
+the installation, the caution and the notes. What it got wrong:
+- the letterhead in a display typeface is garbage, and its wide letter spacing is read as spaces between
+  letters ("G R U M M A N A E RIG E N A LA T IE R", "S E R F B R A T B N S E R V TC E",
+  "CLEVELANO.OHO 44143": Grumman American Aviation, service bulletin, Cleveland, Ohio 44143);
+- the typewriter's lower-case l and the digit 1 are confused ("AA-l", "AK-l20-2", "SK-l07", "l9 psi",
+  "one (l)"), and 0/o in "6.oox6" and "AAl-0o0l"; "DATE" lost its D (")ATE");
+- the parts table is read row by row but its columns run together ("1 1 702067-501 804042-1 Fork Assembly
+  Placard 0"): no table is detected on a scan, so quantities are not attached to their parts;
+- a two-line note beside an indented item is merged into the item ("must be Accessory Kit to maintain
+  ... installed on Aircraft AAl-0o0l"), and marginal marks are read as stray letters ("S", "K", "T", "R");
+- Chinese full stops and brackets appear in English text ("1。", "（2)"): the model reads Chinese too.
+"""
+
+
+def _build_archives():
+    spec = importlib.util.spec_from_file_location("build_archives", ROOT / "corpus" / "build_archives.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def levenshtein(a: str, b: str) -> int:
+    """Edit distance in O(len(a) * len(b)) time and O(len(b)) memory (pages of a few thousand chars)."""
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _dense(text: str) -> str:
+    return "".join(text.split())
+
+
+def ocr_pages(pdf_bytes_or_path, pages: list[int] | None, dpi: int = 200):
+    """(text, confidence, seconds) per page, read by the product's OCR path (render + PageReader)."""
+    from ingest import pdf_layout
+    from ingest.ocr import OcrOptions, PageReader
+
+    options = OcrOptions("rapidocr", "eng+chi_sim", dpi, 600.0, 0.8, 2)
+    reader = PageReader(options)
+    doc = pdf_layout.pdfium.PdfDocument(pdf_bytes_or_path)
+    out = []
+    for index in pages if pages is not None else range(len(doc)):
+        image = pdf_layout.render_page(doc, index, dpi)
+        result = reader.read(image)
+        out.append((result.text, result.confidence, result.seconds))
+    return out
+
+
+def _scan_of(pdf: Path, pages: list[int]):
+    """The pages of a born-digital PDF, degraded as corpus/build_archives.py degrades its scan, as an
+    image-only PDF in memory; with their own text layer as ground truth."""
+    import io
+
+    from fpdf import FPDF
+    from PIL import Image
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for index in pages:
+        writer.add_page(PdfReader(pdf).pages[index])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    images, texts = _build_archives().scan_pages(buffer.getvalue())
+    scan = FPDF()
+    scan.set_auto_page_break(False)
+    for pixels in images:
+        scan.add_page()
+        jpeg = io.BytesIO()
+        Image.fromarray(pixels).save(jpeg, format="JPEG", quality=60)
+        jpeg.seek(0)
+        scan.image(jpeg, x=0, y=0, w=scan.w, h=scan.h)
+    return bytes(scan.output()), texts
+
+
+def measure_ocr() -> dict:
+    builder = _build_archives()
+    results: dict = {"english": [], "chinese": []}
+    scan = next((ROOT / "corpus" / "archives").glob("*-scan.pdf"))
+    truth = builder.truth_path(ROOT / "corpus" / "archives_src" / f"{scan.stem}.md").read_text().split("\f\n")
+    started = time.perf_counter()
+    for (text, conf, seconds), ref in zip(ocr_pages(str(scan), None), truth, strict=True):
+        results["english"].append(("corpus scan " + scan.name, ref, text, conf, seconds))
+    data, refs = _scan_of(*ENGLISH_DEGRADED)
+    for (text, conf, seconds), ref in zip(ocr_pages(data, None), refs, strict=True):
+        results["english"].append((f"degraded {ENGLISH_DEGRADED[0].name}", ref, text, conf, seconds))
+    for pdf, pages in CHINESE:
+        if not pdf.exists():
+            continue
+        data, refs = _scan_of(pdf, pages)
+        for (text, conf, seconds), ref in zip(ocr_pages(data, None), refs, strict=True):
+            results["chinese"].append((f"degraded {pdf.name}", ref, text, conf, seconds))
+    results["wall_s"] = time.perf_counter() - started
+    return results
+
+
+def _child_memory_job(path: str) -> dict:
+    """Runs in a sandbox child: OCR a scanned PDF as the product does; report the child's memory."""
+    from ingest.ocr import OcrOptions
+    from ingest.pdf import read_pdf
+
+    def status(key: str) -> float:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(key):
+                    return int(line.split()[1]) / 1024
+        return 0.0
+
+    start = status("VmRSS:")
+    started = time.perf_counter()
+    doc = read_pdf(
+        path,
+        doc_id="m",
+        content_hash="h",
+        max_pages=100,
+        ocr=OcrOptions("rapidocr", "eng", 200, 600.0, 0.8, 2),
+    )
+    return {
+        "start_rss_mb": start,
+        "peak_rss_mb": status("VmHWM:"),
+        "pages": len(doc.pages),
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def measure_child() -> dict:
+    from ingest.sandbox import run_sandboxed
+
+    scan = next((ROOT / "corpus" / "archives").glob("*-scan.pdf"))
+    result = run_sandboxed(_child_memory_job, str(scan), timeout_s=1800, memory_mb=1536)
+    if not result.ok:
+        return {"error": result.error}
+    return result.value
+
+
+def measure_175() -> tuple[str, float]:
+    path = EXTERNAL / "image_only" / "pdfminer__175.pdf"
+    pages = ocr_pages(str(path), None)
+    return "\n\n".join(f"--- page {i + 1} ---\n{t}" for i, (t, _c, _s) in enumerate(pages)), sum(
+        s for _t, _c, s in pages
+    )
+
+
+# --- two columns -------------------------------------------------------------------------------------
+def _expected_columns(layout_text: str) -> str:
+    """pypdf's layout-mode text of a two-column page cut into its columns: lines whose text starts left of
+    the gutter character column go first, then the right-hand parts, full-width lines where they stand."""
+    lines = layout_text.split("\n")
+    starts = [m.start() for line in lines for m in re.finditer(r"(?<=\S)\s{3,}(?=\S)", line)]
+    right_starts = [m.end() for line in lines for m in re.finditer(r"\s{3,}(?=\S)", line) if m.start() > 20]
+    if not starts or not right_starts:
+        return layout_text
+    gutter = max(set(right_starts), key=right_starts.count)
+    left, right, out = [], [], []
+    for line in lines:
+        if len(line) > gutter and line[gutter - 1] == " " and line[:gutter].strip() and line[gutter:].strip():
+            left.append(line[:gutter])
+            right.append(line[gutter:])
+        elif len(line) > gutter and not line[:gutter].strip():
+            right.append(line[gutter:])
+        elif left or right:
+            left.append(line)
+        else:
+            out.append(line)
+    return "\n".join(out + left + right)
+
+
+def _words(text: str) -> list[str]:
+    text = re.sub(r"-\s*\n\s*", "", text)  # words hyphenated across lines
+    text = text.replace("\ufb01", "fi").replace("\ufb02", "fl")
+    return re.findall(r"\w+", text.lower())
+
+
+def agreement(expected: str, got: str) -> float:
+    a, b = _words(expected), _words(got)
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks()) / max(1, len(a))
+
+
+def measure_columns() -> list[tuple[str, float, float]]:
+    from pypdf import PdfReader
+
+    from ingest.pdf import read_pdf
+
+    rows = []
+    sample = EXTERNAL / "multicolumn" / "samplefiles__multicolumn.pdf"
+    expected = EXTERNAL / "expected" / "pypdf__multicolumn-lorem-ipsum.txt"
+    if sample.exists() and expected.exists():
+        reference = _expected_columns(expected.read_text(encoding="utf-8"))
+        before = PdfReader(sample).pages[0].extract_text()
+        after = read_pdf(sample, doc_id="m", content_hash="h", max_pages=10).pages[0].text
+        rows.append(
+            (
+                f"{sample.name} p.1 vs expected/{expected.name}",
+                agreement(reference, before),
+                agreement(reference, after),
+            )
+        )
+    paper = ROOT / "corpus" / "archives" / "baselines-history-two-column.pdf"
+    source = (ROOT / "corpus" / "archives_src" / "baselines-history-two-column.md").read_text(
+        encoding="utf-8"
+    )
+    reference = source.split("\n---\n", 1)[1].replace("#", "")
+    before = PdfReader(paper).pages[0].extract_text()
+    after = read_pdf(paper, doc_id="p", content_hash="h", max_pages=10).pages[0].text
+    rows.append(
+        (f"corpus {paper.name} vs its source", agreement(reference, before), agreement(reference, after))
+    )
+    return rows
+
+
+# --- questions ---------------------------------------------------------------------------------------
+def measure_questions(index_dir: Path | None) -> dict:
+    from bot.api import Assistant
+    from bot.evaluate import gold_doc_ids, key_fact_coverage, load_eval_set
+    from icgg.settings import Settings
+    from index.builder import ingest_paths
+    from index.embeddings import load_embedder
+    from ingest.tables import is_table_block
+
+    settings = Settings(_env_file=None)
+    tmp = None
+    if index_dir is None:
+        tmp = tempfile.TemporaryDirectory(prefix="icgg-archives-")
+        index_dir = Path(tmp.name)
+    settings = settings.model_copy(update={"index_dir": index_dir})
+    embedder = load_embedder(settings)
+    ingest_seconds = None
+    if not (index_dir / "CURRENT").exists():
+        started = time.perf_counter()
+        ingest_paths([ROOT / "corpus"], settings, embedder=embedder)
+        ingest_seconds = time.perf_counter() - started
+    assistant = Assistant(
+        settings, embedder, __import__("index.reader", fromlist=["open_index"]).open_index(settings)
+    )
+    items = load_eval_set(ROOT / "tests" / "eval" / "qa_archives.jsonl")
+    rows = []
+    for item in items:
+        passages = assistant.search(item.question, k=5)
+        answer = assistant.ask(item.question)
+        gold = gold_doc_ids(assistant.index, item.gold_docs)
+        hit = any(p.document.doc_id in gold for p in passages)
+        table_row = any(
+            is_table_block(p.chunk.text)
+            and all(any(f.lower() in p.chunk.text.lower() for f in fact) for fact in item.key_facts)
+            for p in passages
+        )
+        complete = (not answer.abstained) and key_fact_coverage(answer.text, item.key_facts) == 1.0
+        first_gold = next((d for d in item.gold_docs if d.startswith("archives/")), "")
+        rows.append(
+            {
+                "id": item.id, "answerable": item.answerable, "doc": first_gold, "evidence5": hit,
+                "row5": table_row, "complete": complete, "abstained": answer.abstained,
+                "answer": answer.text[:160], "reason": answer.abstain_reason,
+            }
+        )  # fmt: skip
+    if tmp is not None:
+        tmp.cleanup()
+    return {"rows": rows, "ingest_s": ingest_seconds}
+
+
+# --- hostile PDFs --------------------------------------------------------------------------------------
+def measure_hostile() -> dict:
+    from icgg.settings import Settings
+    from ingest.reader import read_files
+
+    files = sorted(p for p in EXTERNAL.rglob("*.pdf"))
+    settings = Settings(_env_file=None)
+    started = time.perf_counter()
+    outcomes = read_files(files, settings)
+    wall = time.perf_counter() - started
+    refused = [o for o in outcomes if not o.ok]
+    return {
+        "files": len(files),
+        "indexed": sum(o.ok for o in outcomes),
+        "refused": len(refused),
+        "without_reason": sum(1 for o in refused if not o.reason),
+        "timed_out": [
+            Path(o.path).name
+            for o in refused
+            if "timed out" in (o.reason or "") or "no progress" in (o.reason or "")
+        ],
+        "ocr": [
+            (Path(o.path).name, o.document.extra.get("ocr_pages"), o.document.extra.get("ocr_seconds"))
+            for o in outcomes
+            if o.ok and o.document.extra.get("ocr_pages")
+        ],
+        "slowest": sorted(((o.seconds, Path(o.path).name) for o in outcomes), reverse=True)[:3],
+        "wall_s": wall,
+    }
+
+
+def _ingest_row(path: Path | None) -> dict | None:
+    if path is None or not path.exists():
+        return None
+    for entry in json.loads(path.read_text()):
+        if entry["name"].startswith("corpus (1"):
+            return entry["ours"]
+    return None
+
+
+# --- report --------------------------------------------------------------------------------------------
+def _cer_table(samples, dense: bool) -> tuple[list[str], float, float]:
+    lines, errors, chars, seconds = [], 0, 0, 0.0
+    for name, ref, got, conf, secs in samples:
+        r, g = (_dense(ref), _dense(got)) if dense else (_flat(ref), _flat(got))
+        e = levenshtein(r, g)
+        errors, chars, seconds = errors + e, chars + len(r), seconds + secs
+        lines.append(f"| {name} | {len(r)} | {e} | {e / max(1, len(r)):.2%} | {conf or 0:.3f} | {secs:.1f} |")
+    return lines, errors / max(1, chars), seconds / max(1, len(samples))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--index-dir", type=Path, default=None, help="index of the whole corpus (built if empty)"
+    )
+    parser.add_argument("--skip-qa", action="store_true")
+    parser.add_argument("--skip-hostile", action="store_true")
+    parser.add_argument("--ingest-before", type=Path, default=None)
+    parser.add_argument("--ingest-after", type=Path, default=None)
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    load_before = os.getloadavg()[0]
+    md = [
+        "# Reading real archives",
+        "",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {os.cpu_count()} CPU cores, Python "
+        f"{platform.python_version()}; load average {load_before:.1f} before the run (other processes share "
+        "the CPUs: times are upper bounds). Written by `python bench/archives.py`.",
+        "",
+    ]
+
+    ocr = measure_ocr()
+    child = measure_child()
+    md += ["## 1. OCR accuracy and speed (bundled RapidOCR 1.4.4, PP-OCRv4, 200 dpi, 2 threads)", ""]
+    md += ["Character error rate = edit distance / reference characters. English is scored with whitespace "
+           "collapsed to single spaces (a missing space counts) and without whitespace; Chinese without "
+           "whitespace.", ""]  # fmt: skip
+    header = "| page source | ref chars | edits | CER | mean confidence | s/page |\n| --- | ---: | ---: | ---: | ---: | ---: |"
+    lines, en_cer, _ = _cer_table(ocr["english"], dense=False)
+    md += ["English, whitespace kept:", "", header, *lines, ""]
+    lines_d, en_cer_dense, _ = _cer_table(ocr["english"], dense=True)
+    md += ["English, whitespace ignored:", "", header, *lines_d, ""]
+    lines_z, zh_cer, _ = _cer_table(ocr["chinese"], dense=True)
+    md += [
+        "Chinese (whitespace ignored; the classical text is in traditional characters):",
+        "",
+        header,
+        *lines_z,
+        "",
+    ]
+    total_pages = len(ocr["english"]) + len(ocr["chinese"])
+    md += [
+        "| summary | value |",
+        "| --- | ---: |",
+        f"| English CER, whitespace kept (target ≤ 3%) | {en_cer:.2%} |",
+        f"| English CER, whitespace ignored | {en_cer_dense:.2%} |",
+        f"| Chinese CER | {zh_cer:.2%} |",
+        f"| pages per second, one parser child with 2 threads | {total_pages / ocr['wall_s']:.3f} |",
+        f"| parser child that read the corpus scan: peak RSS (VmHWM) | {child.get('peak_rss_mb', float('nan')):.0f} MB |",
+        f"| same child: RSS at start (forked from this process) | {child.get('start_rss_mb', float('nan')):.0f} MB |",
+        f"| same child: {child.get('pages', '?')} pages read in | {child.get('seconds', float('nan')):.1f} s |",
+        "",
+    ]
+
+    text_175, seconds_175 = measure_175()
+    md += ["## 2. The real scan pdfminer__175.pdf", "", f"Two pages, {seconds_175:.1f} s of OCR in all.", "",
+           READING_OF_175, "Recognised text:", "", "```text", text_175, "```", ""]  # fmt: skip
+
+    if not args.skip_qa:
+        qa = measure_questions(args.index_dir)
+        rows = qa["rows"]
+        table_rows = [r for r in rows if r["answerable"] and r["doc"] == TABLE_REPORT]
+        n = max(1, len(table_rows))
+        md += ["## 3. Questions on the archive documents (`tests/eval/qa_archives.jsonl`, hybrid, k = 5)", ""]
+        if qa["ingest_s"]:
+            md.append(f"Index of the whole corpus built for this run in {qa['ingest_s']:.0f} s.")
+            md.append("")
+        md += [
+            "| table-cell questions | value |",
+            "| --- | ---: |",
+            f"| questions | {len(table_rows)} |",
+            f"| gold document in top 5 (target ≥ 0.9) | {sum(r['evidence5'] for r in table_rows) / n:.2f} |",
+            f"| the table row holding every key fact in top 5 | {sum(r['row5'] for r in table_rows) / n:.2f} |",
+            f"| complete answers: not abstained, every key fact (target ≥ 70%) | {sum(r['complete'] for r in table_rows) / n:.0%} |",
+            "",
+            "| id | document | evidence@5 | row@5 | complete | answer or reason for abstaining |",
+            "| --- | --- | :---: | :---: | :---: | --- |",
+        ]
+        for r in rows:
+            said = (r["reason"] or "") if r["abstained"] else r["answer"]
+            said = said.replace("|", "/").replace("\n", " ")
+            md.append(
+                f"| {r['id']} | {r['doc'] or '(unanswerable)'} | {'yes' if r['evidence5'] else '-'} | "
+                f"{'yes' if r['row5'] else '-'} | {'yes' if r['complete'] else ('abstained' if r['abstained'] else 'no')} | {said} |"
+            )
+        unanswerable = [r for r in rows if not r["answerable"]]
+        md += [
+            "",
+            f"Unanswerable questions abstained on: {sum(r['abstained'] for r in unanswerable)} of {len(unanswerable)}.",
+            "",
+        ]
+
+    md += ["## 4. Two-column reading order", "",
+           "Word-order agreement: the share of the expected words found in the same order (matching blocks of "
+           "`difflib.SequenceMatcher`, a longest-common-subsequence measure).", "",
+           "| page | pypdf plain text (before) | our reader (after) |", "| --- | ---: | ---: |"]  # fmt: skip
+    for name, before, after in measure_columns():
+        md.append(f"| {name} | {before:.3f} | {after:.3f} |")
+    md.append("")
+
+    if not args.skip_hostile and EXTERNAL.exists():
+        h = measure_hostile()
+        md += ["## 5. Hostile PDFs (`../shared/external/pdfs`, product reader, 2 workers)", "",
+               "| files | indexed | refused with a reason | refused without one | stopped by the timeout | wall time |",
+               "| ---: | ---: | ---: | ---: | ---: | ---: |",
+               f"| {h['files']} | {h['indexed']} | {h['refused'] - h['without_reason']} | {h['without_reason']} | "
+               f"{len(h['timed_out'])} | {h['wall_s']:.0f} s |", ""]  # fmt: skip
+        if h["timed_out"]:
+            md.append("Stopped by a timeout (refused with that reason): " + ", ".join(h["timed_out"]) + ".")
+        md.append(
+            "Read by OCR: " + (", ".join(f"{n} ({p} pages, {s} s)" for n, p, s in h["ocr"]) or "none") + "."
+        )
+        md.append("Slowest: " + ", ".join(f"{n} {s:.1f} s" for s, n in h["slowest"]) + ".")
+        md.append("")
+
+    before, after = _ingest_row(args.ingest_before), _ingest_row(args.ingest_after)
+    if before and after:
+        md += ["## 6. Ingest of the born-digital shipped corpus (corpus/news + corpus/pdf), before and after", "",
+               "From `bench/ingest.py --skip-langchain --skip-replicated` on the code before this work and on this "
+               "code (full ingest into an empty index, mean of two runs; CPU includes the parser children).", "",
+               "| | before | after | after / before |", "| --- | ---: | ---: | ---: |"]  # fmt: skip
+        for label, key in (
+            ("full ingest (s)", "full_s"),
+            ("CPU of the full ingest (s)", "full_cpu_s"),
+            ("chunks", "chunks"),
+        ):
+            md.append(f"| {label} | {before[key]:.1f} | {after[key]:.1f} | {after[key] / before[key]:.2f} |")
+        bp, ap = before["timings"]["parse"], after["timings"]["parse"]
+        md.append(f"| parse stage (s) | {bp:.1f} | {ap:.1f} | {ap / bp:.2f} |")
+        md.append("")
+    args.out.write_text("\n".join(md) + "\n", encoding="utf-8")
+    print("\n".join(md))
+
+
+if __name__ == "__main__":
+    main()
