@@ -34,10 +34,16 @@ def world(tmp_path_factory, embedder):
 
 
 def answerer_with(world, embedder, model) -> LLMAnswerer:
-    settings, _ = world
+    settings, assistant = world
+    threshold = assistant.reader.answer_threshold
     return LLMAnswerer(
-        settings, lambda: model, fallback=ExtractiveAnswerer(settings, embedder), embedder=embedder
+        settings, lambda: model, fallback=ExtractiveAnswerer(settings, threshold), threshold=threshold
     )
+
+
+def reading_of(assistant, question: str = QUESTION):
+    """What the real reader makes of the passages retrieved for ``question``."""
+    return assistant.read(question, assistant.search(question, k=assistant.settings.reader_depth))
 
 
 def scripted(*replies: str) -> GenericFakeChatModel:
@@ -46,8 +52,7 @@ def scripted(*replies: str) -> GenericFakeChatModel:
 
 def run(answerer: LLMAnswerer, world, question: str = QUESTION) -> tuple[list[str], Answer]:
     _, assistant = world
-    passages = assistant.search(question, k=5)
-    items = list(answerer.stream(question, passages, assistant.index))
+    items = list(answerer.stream(question, reading_of(assistant, question), assistant.index))
     *deltas, final = items
     assert isinstance(final, Answer) and all(isinstance(d, str) for d in deltas)
     return deltas, final
@@ -55,7 +60,7 @@ def run(answerer: LLMAnswerer, world, question: str = QUESTION) -> tuple[list[st
 
 def passage_number_of(world, title_start: str, question: str = QUESTION) -> int:
     _, assistant = world
-    passages = assistant.search(question, k=5)
+    passages = reading_of(assistant, question).passages  # the order the prompt numbers them in
     return next(n for n, p in enumerate(passages, 1) if p.document.title.startswith(title_start))
 
 
@@ -110,8 +115,9 @@ def test_model_that_raises_falls_back_to_the_extractive_answer_with_a_notice(wor
 
 def test_missing_backend_package_falls_back_with_the_install_hint(world, embedder):
     settings, assistant = world
-    answerer = make_answerer(settings.model_copy(update={"llm_backend": "ollama"}), embedder)
-    answer = answerer.answer(QUESTION, assistant.search(QUESTION, k=5), assistant.index)
+    threshold = assistant.reader.answer_threshold
+    answerer = make_answerer(settings.model_copy(update={"llm_backend": "ollama"}), threshold)
+    answer = answerer.answer(QUESTION, reading_of(assistant), assistant.index)
     assert "pip install 'icgg-assistant[ollama]'" in answer.notice
     assert answer.citations
 

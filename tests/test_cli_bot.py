@@ -147,15 +147,16 @@ def test_batch_search_writes_one_json_line_per_question_and_reports_bad_lines(ru
 
 ANSWER_FIELDS = {"answer", "abstained", "citations", "passages"}
 CITATION_FIELDS = {"n", "doc_id", "title", "date", "page", "source", "quote"}
-LAOS_QUESTION = "How long was the traverse along which samples were collected in Laos?"
+# a question the documents answer in one sentence (what the reader judges is tests/test_bot_answer.py's)
+ASKED = "When was the centre inaugurated in Langfang?"
 
 
 def test_ask_json_has_the_documented_answer_citation_and_passage_fields(run):
-    result = run("ask", LAOS_QUESTION, "--json")
+    result = run("ask", ASKED, "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert set(data) >= ANSWER_FIELDS
-    assert data["abstained"] is False and "160 km" in data["answer"]
+    assert data["abstained"] is False and "12 May 2016" in data["answer"]
     assert data["abstain_reason"] is None
     assert data["citations"]
     for c in data["citations"]:
@@ -166,11 +167,12 @@ def test_ask_json_has_the_documented_answer_citation_and_passage_fields(run):
 
 
 def test_ask_text_output_shows_the_answer_and_its_sources(run):
-    result = run("ask", LAOS_QUESTION)
+    result = run("ask", ASKED)
     assert result.exit_code == 0, result.output
-    assert "160 km" in result.output
+    assert "12 May 2016" in result.output
     assert (
-        "Sources:" in result.output and "[1] Fieldwork in Laos completes baseline sampling" in result.output
+        "Sources:" in result.output
+        and "[1] Global geochemistry centre inaugurated in Langfang" in result.output
     )
 
 
@@ -184,9 +186,9 @@ def test_batch_ask_answers_each_line_and_turns_bad_ones_into_error_objects(run, 
     batch = tmp_path / "qa.jsonl"
     history = [["user", "Tell me about the fieldwork in Laos."], ["assistant", "ok"]]
     lines = [
-        json.dumps({"q": LAOS_QUESTION, "id": "laos"}),
+        json.dumps({"q": ASKED, "id": "laos"}),
         json.dumps({"question": "x" * 5000, "id": "long"}),
-        json.dumps({"question": "How long was the traverse?", "id": "f", "history": history}),
+        json.dumps({"question": "How long was its traverse?", "id": "f", "history": history}),
         json.dumps({"id": "no-question"}),
     ]
     batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -196,5 +198,6 @@ def test_batch_ask_answers_each_line_and_turns_bad_ones_into_error_objects(run, 
     assert [r.get("id") for r in rows] == ["laos", "long", "f", None]  # a line without a question has no id
     assert rows[0]["abstained"] is False and set(rows[0]) >= ANSWER_FIELDS
     assert rows[1]["error"].startswith("question too long (5000 chars; limit")
-    assert rows[2]["passages"][0]["title"] == "Fieldwork in Laos completes baseline sampling"
+    # the follow-up is read with its history: the Laos fieldwork is among the passages answered from
+    assert "Fieldwork in Laos completes baseline sampling" in [p["title"] for p in rows[2]["passages"][:5]]
     assert rows[3]["line"] == 4 and "error" in rows[3]

@@ -14,7 +14,7 @@ from index_contract import MultilingualIndexContract, SearchIndexContract
 from index_docs import CountingEmbedder, write_news, write_small_corpus
 
 from icgg.settings import Settings
-from index.builder import ingest_paths, remove_documents
+from index.builder import ingest_paths, remove_documents, sentence_texts_of
 from index.cache import EmbeddingCache, text_key
 from index.errors import IndexCorruptError, IndexMismatchError
 from index.generations import (
@@ -216,7 +216,11 @@ def test_turning_the_multilingual_side_on_embeds_stored_chunks_without_reading_f
     index = open_index(off, expected_multilingual=multilingual.model_name)
     assert report.generation == index.generation and minilm.calls == 0
     assert report.multilingual_embedded == len(e5.texts) == len(index) + index.n_multilingual_sentence_vectors
-    assert index.n_multilingual_sentence_vectors == index.n_sentence_vectors > 0
+    quotable = set()
+    for doc in index.documents():
+        pages = [(p, len(text)) for p, _label, text in index.pages_of(doc.doc_id)]
+        quotable.update(sentence_texts_of(index.chunks_of(doc.doc_id), pages))
+    assert index.n_multilingual_sentence_vectors == len(quotable) > 0  # every quotable sentence, once
     chunk = index.chunk(0)
     expected = multilingual.embed(
         [embedding_text(index.document(chunk.doc_id).title, chunk.heading, chunk.text)]

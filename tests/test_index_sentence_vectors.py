@@ -28,9 +28,12 @@ def _all_sentence_texts(index) -> set[str]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, embedder):
-    """(settings, report) of the answer corpus ingested once with sentence vectors (the default)."""
+    """(settings, report) of the answer corpus ingested once with MiniLM sentence vectors (an option,
+    off by default since the reader reads e5's: tests/test_bot_sentence_vectors.py)."""
     root = tmp_path_factory.mktemp("sentence-vectors")
-    settings = Settings(_env_file=None, index_dir=root / "index", pdf_timeout_s=30)
+    settings = Settings(
+        _env_file=None, index_dir=root / "index", pdf_timeout_s=30, index_sentence_vectors=True
+    )
     report = ingest_paths([write_answer_corpus(root / "docs")], settings, embedder=embedder)
     assert report.totals["failed"] == 0
     return settings, report

@@ -15,6 +15,7 @@ from langchain_core.messages import AIMessage
 from bot.answer import ExtractiveAnswerer
 from bot.api import Assistant
 from bot.llm import LLMAnswerer
+from bot.reader import load_reader
 from icgg.settings import Settings
 from index.builder import ingest_paths
 from index.reader import open_index
@@ -86,8 +87,9 @@ def world(tmp_path_factory, embedder):
 
 
 def _assistant(settings, embedder, model) -> Assistant:
+    threshold = load_reader(settings).answer_threshold
     answerer = LLMAnswerer(
-        settings, lambda: model, fallback=ExtractiveAnswerer(settings, embedder), embedder=embedder
+        settings, lambda: model, fallback=ExtractiveAnswerer(settings, threshold), threshold=threshold
     )
     return Assistant(settings, embedder, open_index(settings, embedder.model_name), answerer=answerer)
 
@@ -104,7 +106,7 @@ def test_injected_document_is_indexed_without_its_image_or_script(world):
 def test_obedient_model_reply_is_rendered_without_images_links_html_or_invented_citations(world, embedder):
     model = RecordingModel(messages=iter([]))
     assistant = _assistant(world, embedder, model)
-    passages = assistant.search(QUESTION, k=world.answer_passages)
+    passages = assistant.passages_for(QUESTION)[: world.answer_passages]  # what the prompt numbers
     titles = [p.document.title for p in passages]
     assert "Open day" in titles, "the injected item must reach the prompt for this test to mean anything"
     n_real = titles.index("ICGG inaugurated in Langfang") + 1

@@ -30,10 +30,17 @@ class Check(Protocol):
         ...
 
 
-def enabled_checks(settings) -> list[Check]:
-    from bot.checks.answer_type import AnswerTypeCheck
+# Every check: its name (its setting is ``check_<name>``) -> the module holding ``build(settings)`` and
+# ``EXAMPLES``. A new check is one module and one line here; tests/test_bot_checks.py runs them all.
+REGISTRY = {"answer_type": "bot.checks.answer_type"}
 
-    checks: list[Check] = []
-    if settings.check_answer_type:
-        checks.append(AnswerTypeCheck(settings.check_answer_type_min_prob))
-    return checks
+
+def enabled_checks(settings) -> list[Check]:
+    """The checks whose ``check_<name>`` setting is on, in registry order."""
+    import importlib
+
+    return [
+        importlib.import_module(module).build(settings)
+        for name, module in REGISTRY.items()
+        if getattr(settings, f"check_{name}")
+    ]

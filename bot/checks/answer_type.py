@@ -41,15 +41,25 @@ WORDS = {
     "organisation": "an organisation",
 }
 
-# What the check must refuse and let through, given the type the question expects (its own examples).
+# What the check must refuse and let through (its own examples, run by the contract test): the Reading
+# fields the check reads, the sentences the answer would quote, and whether it must refuse them.
+_BORN = "Arthur George Darnley was born on 28 February 1930 and died in 2006."
 EXAMPLES = [
-    ("place", ["Arthur George Darnley was born on 28 February 1930 and died in 2006."], True),
-    ("date", ["Arthur George Darnley was born on 28 February 1930 and died in 2006."], False),
-    ("number", ["Fourteen geologists from Laos completed the course."], False),
-    ("person", ["The team was led by Deputy Director Zhou Hengyu."], False),
-    ("person", ["The ceremony was addressed by video message."], True),
-    ("date", ["Three training rounds were held for Lao geologists."], True),
-]
+    ({"answer_type": ("place", 0.9)}, [_BORN], True),
+    ({"answer_type": ("date", 0.9)}, [_BORN], False),
+    ({"answer_type": ("number", 0.9)}, ["Fourteen geologists from Laos completed the course."], False),
+    ({"answer_type": ("person", 0.9)}, ["The team was led by Deputy Director Zhou Hengyu."], False),
+    ({"answer_type": ("person", 0.9)}, ["The ceremony was addressed by video message."], True),
+    ({"answer_type": ("date", 0.9)}, ["Three training rounds were held for Lao geologists."], True),
+    # a type head that is unsure, or expects "other", never refuses
+    ({"answer_type": ("place", 0.3)}, ["Arthur George Darnley was born on 28 February 1930."], False),
+    ({"answer_type": ("other", 0.99)}, ["The ceremony was addressed by video message."], False),
+]  # fmt: skip
+
+
+def build(settings) -> AnswerTypeCheck:
+    return AnswerTypeCheck(settings.check_answer_type_min_prob)
+
 
 _lock = threading.Lock()
 
