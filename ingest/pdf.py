@@ -162,6 +162,11 @@ def read_pdf(
             "%s: text extraction failed on %d page(s): %s", path.name, len(page_errors), page_errors[0]
         )
 
+    if len(page_errors) == page_count:
+        # pypdf could not read a single page: a damaged or hostile file (a decompression bomb trips its
+        # limits here). PDFium is not handed it for layout or OCR: it would meet the same content
+        # without those limits, and a failed allocation under the sandbox's cap aborts the child.
+        raise DocumentError(f"text extraction failed on every page ({page_errors[0]})")
     layout = _Layout.open(path, page_count)
     scanned = layout.scanned(raw_pages) if layout else []
     if scanned and ocr is not None and defer_ocr:
@@ -175,8 +180,6 @@ def read_pdf(
         table_blocks = layout.arrange(path, raw_pages, skip=set(scanned), tables=tables)
 
     if not any(page.strip() for page in raw_pages):
-        if page_errors and len(page_errors) == page_count:
-            raise DocumentError(f"text extraction failed on every page ({page_errors[0]})")
         if scanned and ocr_pages:
             raise DocumentError("no text recognised on the scanned pages (blank or unreadable images)")
         if scanned and ocr is None:

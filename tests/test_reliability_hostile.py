@@ -94,7 +94,7 @@ def hostile(tmp_path_factory, embedder):
         index_dir=root / "index",
         max_pages=50,
         pdf_timeout_s=20,
-        pdf_memory_mb=512,
+        pdf_memory_mb=1024,  # the OCR engine (onnxruntime) needs more than 512 MB of address space
         parse_workers=2,
         ocr_page_timeout_s=600,  # the picture-only page is read by OCR, however busy the machine is
     )
