@@ -31,7 +31,8 @@ def test_scanned_pages_and_their_chunks_carry_the_ocr_confidence(tmp_path, setti
     assert info.engine == "rapidocr" and 0.8 < info.confidence <= 1
     assert index.page_ocr(text.doc_id, 1) is None
     # a chunk holds the lowest confidence of its pages, stored to 4 decimals
-    assert all(c.from_scan and c.ocr_confidence <= info.confidence + 5e-5 for c in index.chunks_of(scan.doc_id))
+    scan_chunks = index.chunks_of(scan.doc_id)
+    assert all(c.from_scan and c.ocr_confidence <= info.confidence + 5e-5 for c in scan_chunks)
     assert not any(c.from_scan for c in index.chunks_of(text.doc_id))
     assert any("recognised from a scan by rapidocr" in row.notes for row in report.files)
 
