@@ -208,10 +208,10 @@ def test_eval_reads_a_users_words_set_and_reports_answers_refusals_and_languages
     rows = [
         {"id": "u1", "q": ASKED, "lang": "en", "answerable": True,
          "docs": ["2016-05-12-centre-inaugurated.md"], "must": [["12 May 2016"]]},
-        {"id": "u2", "q": "Quand le centre a-t-il été inauguré à Langfang ?", "lang": "fr", "answerable": True,
-         "docs": ["2016-05-12-centre-inaugurated.md"], "must": [["12 May 2016"]]},
-        {"id": "u3", "q": "What is the price of a sandwich in the canteen?", "lang": "en", "answerable": False,
-         "docs": [], "must": []},
+        {"id": "u2", "q": "Quand le centre a-t-il été inauguré à Langfang ?", "lang": "fr",
+         "answerable": True, "docs": ["2016-05-12-centre-inaugurated.md"], "must": [["12 May 2016"]]},
+        {"id": "u3", "q": "What is the price of a sandwich in the canteen?", "lang": "en",
+         "answerable": False, "docs": [], "must": []},
     ]  # fmt: skip
     qs.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     out = tmp_path / "eval.md"
