@@ -38,8 +38,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path and not os.environ.get("PYTHONPATH"):
-    sys.path.insert(0, str(ROOT))
+# The code measured: this checkout, or the one PYTHONPATH names (an older release). The script's own
+# folder leaves sys.path: bench/ingest.py would shadow the ``ingest`` package.
+sys.path[0] = os.environ.get("PYTHONPATH", "").split(os.pathsep)[0] or str(ROOT)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
