@@ -164,8 +164,9 @@ class Settings(BaseSettings):
         ge=0,
         le=1,
         description="How much the reader's order of the passages counts against retrieval's when they are "
-        "reranked (reciprocal-rank fusion; 1: the reader's alone, 0: retrieval's). 0.5 kept page recall@5 on "
-        "external PDFs at 0.70 (the reader alone: 0.62) with the same complete answers on the validation set.",
+        "reranked (reciprocal-rank fusion; 1: the reader's alone, 0: retrieval's). 0.5 kept page recall@5 "
+        "on external PDFs at 0.70 (the reader alone: 0.62) with the same complete answers on the "
+        "validation set.",
     )
     answer_max_sentences: int = Field(
         5,

@@ -10,8 +10,8 @@ questions written for these documents, not taken from any evaluation set.
 from __future__ import annotations
 
 import itertools
-from dataclasses import replace
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
