@@ -3,7 +3,7 @@
 Reads ``../shared/external/qa/azure_rag_demo/`` (never committed; absent -> a clear message, exit 0).
 The PDFs are ingested with the product's own ``icgg ingest`` code into a private index (cached under
 ``$ICGG_EXTERNAL_CACHE``, default ``/tmp/icgg-external-qa``, keyed by the PDFs' hashes and the code's
-chunking settings), then every question is searched as the assistant searches it and, with ``--reader``,
+chunking settings), then every question is searched as the assistant searches it and, in a second column,
 reordered by the reader as :meth:`bot.api.Assistant.ask` does before answering.
 
 Metric: page recall@5, the share of a question's cited pages (``file.pdf#page=N``) that lie within the

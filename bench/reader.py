@@ -34,11 +34,13 @@ import os
 import sys
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path and not os.environ.get("PYTHONPATH"):
-    sys.path.insert(0, str(ROOT))
+# The code measured: this checkout, or the one PYTHONPATH names (an older release). The script's own
+# folder leaves sys.path: bench/ingest.py would shadow the ``ingest`` package.
+sys.path[0] = os.environ.get("PYTHONPATH", "").split(os.pathsep)[0] or str(ROOT)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
@@ -132,13 +134,13 @@ def main() -> None:
         sys.exit(f"question set {args.set} not found (the validation set lives in ../shared/eval/)")
 
     from bot.api import Assistant
-    from bot.evaluate import gold_doc_ids, load_eval_set
+    from bot.evaluate import gold_doc_ids
     from icgg.settings import get_settings
 
     heldout = (
         set(json.loads(HELDOUT.read_text(encoding="utf-8"))["documents"]) if HELDOUT.is_file() else set()
     )
-    items = training_part(args.split) if args.split else load_eval_set(args.set)
+    items = training_part(args.split) if args.split else users_set(args.set)
     source = f"the reader's {args.split} split" if args.split else f"`{args.set.name}`"
     assistant = Assistant.open(get_settings())
     index = assistant.index
@@ -224,9 +226,40 @@ def main() -> None:
         args.json.write_text(json.dumps(dict(variants), indent=1), encoding="utf-8")
 
 
+@dataclass(frozen=True)
+class Item:
+    """One question (parsed here, not by ``bot.evaluate``, so an older release runs the same set)."""
+
+    id: str
+    question: str
+    answerable: bool
+    gold_docs: tuple[str, ...]
+    key_facts: tuple[tuple[str, ...], ...]
+    history: tuple[tuple[str, str], ...]
+    lang: str
+
+
+def users_set(path: Path) -> list[Item]:
+    """A users'-words set (``q``, ``lang``, ``docs`` with reports named ``pdf_src/x.md``, ``must``)."""
+    items = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        r = json.loads(line)
+        docs = tuple(
+            "pdf/" + d[len("pdf_src/") : -len(".md")] + ".pdf" if d.startswith("pdf_src/") else d
+            for d in r.get("docs", [])
+        )
+        facts = tuple(tuple(str(a) for a in (f if isinstance(f, list) else [f])) for f in r.get("must", []))
+        history = tuple((str(a), str(b)) for a, b in r.get("history") or [])
+        items.append(
+            Item(str(r["id"]), r["q"], bool(r["answerable"]), docs, facts, history, r.get("lang", "en"))
+        )
+    return items
+
+
 def training_part(name: str) -> list:
     """The questions of one part of the reader's training split, as evaluation items."""
-    from bot.evaluate import EvalItem
     from bot.training.candidates import read_candidates
     from bot.training.pipeline import HELDOUT_FILE, question_files, split
     from bot.training.questions import load_questions
@@ -240,7 +273,7 @@ def training_part(name: str) -> list:
     top_docs = {qid: (c[0].doc if c else None) for qid, c in read_candidates(caches[-1])}
     heldout = frozenset(json.loads(HELDOUT_FILE.read_text(encoding="utf-8"))["documents"])
     return [
-        EvalItem(q.id, q.question, q.answerable, tuple(sorted(q.docs)), q.must, q.kind, (), q.lang)
+        Item(q.id, q.question, q.answerable, tuple(sorted(q.docs)), q.must, (), q.lang)
         for q in split(questions, top_docs, heldout)[name]
     ]
 

@@ -244,7 +244,13 @@ class Assistant:
 
         index = (generation or self._current).index
         return read(
-            question, passages, index, self.reader, self.sentence_embedder, self.settings.reader_depth
+            question,
+            passages,
+            index,
+            self.reader,
+            self.sentence_embedder,
+            self.settings.reader_depth,
+            self.settings.reader_rerank_weight,
         )
 
     def passages_for(

@@ -220,6 +220,22 @@ def quotable_sentences(passages: Sequence[Passage], pages: PageLocator) -> list[
     return out
 
 
+RERANK_K = 10  # reciprocal-rank constant of the fusion of retrieval order and reader order
+
+
+def rerank(passages: list[Passage], best: dict[int, float], weight: float) -> list[Passage]:
+    """Passages ordered by a weighted reciprocal-rank fusion of their retrieval position and their
+    position by the reader's best sentence (weight 1: the reader's order alone; 0: retrieval's)."""
+    by_reader = sorted(passages, key=lambda p: -best.get(p.rank, -1.0))  # stable: ties keep retrieval order
+    reader_pos = {p.rank: i for i, p in enumerate(by_reader)}
+
+    def fused(item: tuple[int, Passage]) -> float:
+        i, p = item
+        return weight / (RERANK_K + reader_pos[p.rank]) + (1 - weight) / (RERANK_K + i)
+
+    return [p for _, p in sorted(enumerate(passages), key=lambda item: -fused(item))]
+
+
 def read(
     question: str,
     passages: Sequence[Passage],
@@ -227,6 +243,7 @@ def read(
     reader: Reader,
     sentence_embedder,
     depth: int,
+    rerank_weight: float = 1.0,
 ) -> Reading:
     """Score the sentences of the first ``depth`` passages; rerank those passages by their best sentence.
 
@@ -245,8 +262,7 @@ def read(
     best: dict[int, float] = {}
     for c in scored:
         best[c.span.passage_rank] = max(best.get(c.span.passage_rank, -math.inf), c.prob)
-    reranked = sorted(head, key=lambda p: -best.get(p.rank, -1.0))  # stable: ties keep retrieval order
-    reranked = [replace(p, reader_score=best.get(p.rank)) for p in reranked]
+    reranked = [replace(p, reader_score=best.get(p.rank)) for p in rerank(head, best, rerank_weight)]
     scored.sort(key=lambda c: -c.logit)
     types = reader.head("type", question)
     best_type = int(np.argmax(types))

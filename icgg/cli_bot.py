@@ -288,9 +288,17 @@ def ask_command(question, doc_types, date_from, date_to, doc_ids, questions_file
     show_default=True,
     help="Markdown report to write.",
 )
+@click.option(
+    "--mode",
+    "modes",
+    type=click.Choice(["hybrid", "dense", "bm25"]),
+    multiple=True,
+    help="Retrieval modes to compare (repeatable; default: all three).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON instead of the table.")
-def eval_command(set_path, out_path, as_json):
-    """Score retrieval and answers on a labelled question set: hybrid vs dense vs BM25."""
+def eval_command(set_path, out_path, modes, as_json):
+    """Score retrieval and answers on a labelled question set (the project's format or users'-words
+    sets such as ../shared/eval/user_questions.jsonl): hybrid vs dense vs BM25, by language."""
     from bot.evaluate import evaluate, load_eval_set, markdown_table
 
     if not set_path.is_file():
@@ -302,7 +310,7 @@ def eval_command(set_path, out_path, as_json):
     if not items:
         raise click.ClickException(f"eval set {set_path} holds no questions")
     assistant = open_assistant()
-    results = evaluate(assistant, items)
+    results = evaluate(assistant, items, modes=modes or ("hybrid", "dense", "bm25"))
     table = markdown_table(results, items)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(

@@ -194,6 +194,15 @@ class Settings(BaseSettings):
         description="Retrieved passages whose sentences the reader scores; they are reranked by their best "
         "sentence before the answer is composed from the first answer_passages of them.",
     )
+    reader_rerank_weight: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="How much the reader's order of the passages counts against retrieval's when they are "
+        "reranked (reciprocal-rank fusion; 1: the reader's alone, 0: retrieval's). 0.5 kept page recall@5 "
+        "on external PDFs at 0.70 (the reader alone: 0.62) with the same complete answers on the "
+        "validation set.",
+    )
     answer_max_sentences: int = Field(
         5,
         ge=1,

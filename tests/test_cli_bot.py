@@ -201,3 +201,26 @@ def test_batch_ask_answers_each_line_and_turns_bad_ones_into_error_objects(run, 
     # the follow-up is read with its history: the Laos fieldwork is among the passages answered from
     assert "Fieldwork in Laos completes baseline sampling" in [p["title"] for p in rows[2]["passages"][:5]]
     assert rows[3]["line"] == 4 and "error" in rows[3]
+
+
+def test_eval_reads_a_users_words_set_and_reports_answers_refusals_and_languages(run, tmp_path):
+    qs = tmp_path / "users.jsonl"
+    rows = [
+        {"id": "u1", "q": ASKED, "lang": "en", "answerable": True,
+         "docs": ["2016-05-12-centre-inaugurated.md"], "must": [["12 May 2016"]]},
+        {"id": "u2", "q": "Quand le centre a-t-il été inauguré à Langfang ?", "lang": "fr",
+         "answerable": True, "docs": ["2016-05-12-centre-inaugurated.md"], "must": [["12 May 2016"]]},
+        {"id": "u3", "q": "What is the price of a sandwich in the canteen?", "lang": "en",
+         "answerable": False, "docs": [], "must": []},
+    ]  # fmt: skip
+    qs.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    out = tmp_path / "eval.md"
+    result = run("eval", "--set", str(qs), "--out", str(out), "--mode", "hybrid", "--json")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.output)
+    assert set(metrics) == {"hybrid"}  # only the mode asked for
+    for name in ("complete answers (of answerable)", "abstained (of unanswerable)", "words per answer"):
+        assert name in metrics["hybrid"]
+    assert metrics["hybrid"]["recall@5"] == 1.0
+    report = out.read_text(encoding="utf-8")
+    assert "**English** (hybrid)" in report and "**other languages** (hybrid)" in report
