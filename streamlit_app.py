@@ -15,7 +15,10 @@ import streamlit as st
 
 from ui.pages import about, ask, library, search
 
-st.set_page_config(page_title="ICGG knowledge assistant", page_icon=":material/public:")
+# An emoji icon becomes an inline data: URL in the browser. A ":material/...:" page icon would make every
+# page fetch an SVG from a font host: a failed lookup offline, a request to a third party online.
+PAGE_ICON = "🌐"
+st.set_page_config(page_title="ICGG knowledge assistant", page_icon=PAGE_ICON)
 
 page = st.navigation(
     [

@@ -19,12 +19,35 @@ from bot.asked import (
     years_in,
 )
 from bot.evidence import Candidate, Evidence, quoted_sentences
+from bot.refusal import DISCLAIMED, NO_RELEVANT_PASSAGE, NOT_STATED
 from bot.types import ABSTAIN_TEXT, Answer, Passage
 from icgg.settings import Settings
 from index.store import DocumentRecord
 
 NO_PASSAGES = "no passage was retrieved"
 NO_VERIFIED_QUOTE = "no sentence could be quoted verbatim from its page"
+# How the refusal reasons below read to a reader (bot.refusal words each category): these say nothing
+# retrieved is about the question, the disclaimer that a document says it does not cover it, and every
+# other reason that the passages are on the topic but do not give what is asked.
+_DISCLAIMER = "a matching passage says the documents do not cover this"
+_OFF_TOPIC = (
+    NO_PASSAGES,
+    "no quotable sentence",
+    "best sentence score",
+    "best sentence cosine",
+    "numbers of the question found",
+    "question terms covered",
+    "names/numbers covered",
+)
+
+
+def reason_category(reason: str | None) -> str | None:
+    """The coarse kind (:data:`bot.refusal.CATEGORIES`) of a refusal reason; None when answered."""
+    if reason is None:
+        return None
+    if reason == _DISCLAIMER:
+        return DISCLAIMED
+    return NO_RELEVANT_PASSAGE if reason.startswith(_OFF_TOPIC) else NOT_STATED
 
 
 def weak_evidence(
@@ -144,5 +167,6 @@ def abstention(
         nearest_documents=nearest_documents(passages),
         backend=backend,
         abstain_reason=reason,
+        reason_category=reason_category(reason),
         **extra,
     )

@@ -23,6 +23,9 @@ class Passage:
     document: DocumentRecord
     dense_score: float | None = None  # cosine similarity to the question, when computed
     bm25_score: float | None = None
+    # Slot for a learned reader's per-passage score (how well the passage answers the question). Nothing
+    # fills it yet; the staff retrieval-testing view shows the column only when some passage has one.
+    reader_score: float | None = None
 
     @property
     def page(self) -> int:
@@ -41,7 +44,14 @@ class Passage:
             "page_label": self.chunk.page_label,
             "heading": self.chunk.heading,
             "text": self.chunk.text,
+            "dense_score": _rounded(self.dense_score),
+            "bm25_score": _rounded(self.bm25_score),
+            "reader_score": _rounded(self.reader_score),
         }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 6)
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,10 @@ class Answer:
     backend: str = "extractive"
     generation: str | None = None  # index generation that produced the answer
     abstain_reason: str | None = None  # why the documents were judged not to answer (when abstained)
+    # Coarse kind of refusal (bot.refusal.CATEGORIES), and the plain-language sentence a reader sees;
+    # ``abstain_reason`` keeps the technical detail.
+    reason_category: str | None = None
+    refusal: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -96,6 +110,8 @@ class Answer:
             "answer": self.text,
             "abstained": self.abstained,
             "abstain_reason": self.abstain_reason,
+            "reason_category": self.reason_category,
+            "refusal": self.refusal,
             "citations": [c.to_json() for c in self.citations],
             "passages": [p.to_json() for p in self.passages],
             "nearest_documents": [

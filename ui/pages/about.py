@@ -8,7 +8,7 @@ import streamlit as st
 
 from ui.pages.no_index import render_no_index
 from ui.render import md_escape_inline, pretty_type
-from ui.resources import current_assistant
+from ui.resources import app_settings, current_assistant
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,8 @@ def render() -> None:
         "retrieved passages, each followed by a numbered source. Open a source to see the passage with the "
         "quoted sentence highlighted, the PDF at that page, or the whole news item.\n"
         "3. **Abstention.** When no passage is close enough to the question, the assistant says the "
-        "documents do not answer it and lists the nearest documents instead of guessing.\n"
+        "documents do not answer it, says in plain words why, and shows the nearest passages instead of "
+        "guessing.\n"
         '4. **Follow-ups.** A short follow-up ("and when was that?") is read together with the previous '
         "question."
     )
@@ -47,8 +48,28 @@ def render() -> None:
         "- Quoted sentences are exact, but a quote can lose nuance out of context: check the source card.\n"
         "- It does not compute, compare across many documents or summarise a whole report; use **Search** "
         "to browse by year and type.\n"
-        "- Nothing you type is used to train a model; the conversation lives only in your browser session."
+        "- It does not learn from your questions: nothing you type trains a model."
     )
+    st.subheader("Your questions")
+    st.markdown(_privacy_text())
+
+
+def _privacy_text() -> str:
+    """Where the conversation and the question log live, as the settings say."""
+    settings = app_settings()
+    text = (
+        "Your conversation is kept in this app's server memory for as long as your browser tab stays open "
+        "(it is tied to the tab's connection, not stored in your browser), and is gone when you close or "
+        "reload the tab or press **Clear conversation**."
+    )
+    if settings.log_questions:
+        text += (
+            f" Separately, each question, the answer or refusal and your optional thumbs and comment are "
+            f"kept on the server for {settings.feedback_retention_days} days, so the ICGG staff can see what "
+            "the documents do not answer. Only the text you type is stored: no name, address, browser or "
+            "session, so your questions cannot even be linked to each other."
+        )
+    return text
 
 
 def _corpus(assistant) -> None:

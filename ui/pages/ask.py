@@ -1,19 +1,24 @@
 """Ask: the public chat. Questions go to ``Assistant.ask_stream``; answers stream in with source cards.
 
-The conversation is per browser session (``st.session_state``); follow-ups pass it as ``history``. All
-model and document text is escaped before rendering (see :mod:`ui.render`).
+The conversation lives in this browser tab's server session (``st.session_state``); follow-ups pass it
+as ``history``. Every answer's ``[n]`` links to its source card; a refusal says why in plain words and
+shows the nearest passages. Each answer and refusal is stored in the question log with the reader's
+thumbs (:mod:`ui.feedback`). All model and document text is escaped before rendering (:mod:`ui.render`).
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 import streamlit as st
 
-from ui.cards import citation_cards, nearest_documents
+from bot.refusal import rephrase_hint
+from ui.cards import citation_anchor, citation_cards, nearest_passages, page_style, passage_card
+from ui.feedback import feedback_controls, record_question
 from ui.pages.no_index import render_no_index
-from ui.render import md_escape, md_escape_inline
+from ui.render import link_citations, md_escape, md_escape_inline
 from ui.resources import app_settings, current_assistant
 
 log = logging.getLogger(__name__)
@@ -26,6 +31,7 @@ STARTER_QUESTIONS = (
 )
 HISTORY_TURNS = 6  # earlier messages passed to the assistant for follow-up resolution
 MESSAGES = "ask_messages"
+NEAREST_SHOWN = 3
 
 
 def render() -> None:
@@ -34,6 +40,7 @@ def render() -> None:
     if assistant is None:
         render_no_index()
         return
+    page_style()
     messages: list[dict[str, Any]] = st.session_state.setdefault(MESSAGES, [])
     if messages and messages[-1]["role"] == "user":
         messages.pop()  # its run was interrupted by a newer question before the answer arrived
@@ -44,8 +51,8 @@ def render() -> None:
             "If the documents do not say, the assistant tells you so."
         )
 
-    for i, message in enumerate(messages):
-        _render_message(message, assistant, key=f"m{i}")
+    for message in messages:
+        _render_message(message, assistant)
 
     starters = st.empty()
     question = st.chat_input("Ask a question about ICGG…", key="ask-input")
@@ -64,21 +71,27 @@ def render() -> None:
         )
 
 
-def _render_message(message: dict[str, Any], assistant, key: str) -> None:
+def _render_message(message: dict[str, Any], assistant) -> None:
     with st.chat_message(message["role"]):
         answer = message.get("answer")
         if answer is None:
             st.markdown(md_escape(message["text"]))
             return
-        _render_answer_body(answer)
-        _render_answer_extras(answer, assistant, key)
+        _render_answer_body(answer, message["id"])
+        _render_answer_extras(answer, assistant, message["id"])
+        feedback_controls(message, message["id"])
 
 
-def _render_answer_body(answer) -> None:
+def _render_answer_body(answer, key: str) -> None:
     if answer.abstained:
-        st.warning("**Not in the documents.** " + md_escape(answer.text), icon=":material/search_off:")
+        st.warning(
+            "**Not in the documents.** " + md_escape(answer.refusal or answer.text),
+            icon=":material/search_off:",
+        )
+        st.markdown(md_escape(rephrase_hint(answer.reason_category)))
     else:
-        st.markdown(md_escape(answer.text))
+        anchors = {c.n: citation_anchor(key, c.n) for c in answer.citations}
+        st.markdown(link_citations(md_escape(answer.text), anchors))
 
 
 def _render_answer_extras(answer, assistant, key: str) -> None:
@@ -87,10 +100,19 @@ def _render_answer_extras(answer, assistant, key: str) -> None:
     if answer.resolved_question:
         st.caption("Understood as: " + md_escape(answer.resolved_question))
     if answer.abstained:
+        nearest = nearest_passages(answer, NEAREST_SHOWN)
+        if nearest:
+            st.markdown("**The nearest passages**")
+            for i, passage in enumerate(nearest):
+                passage_card(passage, key=f"{key}-near{i}", numbered=False, chars=320)
         if answer.abstain_reason:
-            st.caption("Why no answer: " + md_escape_inline(answer.abstain_reason))
-        if answer.nearest_documents:
-            st.markdown("The nearest documents I found:\n\n" + nearest_documents(answer.nearest_documents))
+            with st.expander("Technical detail"):
+                st.caption(
+                    md_escape_inline(
+                        f"Reason: {answer.abstain_reason} · category: {answer.reason_category} · "
+                        f"index generation: {answer.generation}"
+                    )
+                )
         return
     if answer.citations:
         st.markdown("**Sources**")
@@ -141,7 +163,15 @@ def _answer(question: str, messages: list[dict[str, Any]], assistant) -> None:
             body.error("No answer came back. Please try again.", icon=":material/error:")
             messages.pop()
             return
+        message = {
+            "role": "assistant",
+            "text": answer.text,
+            "answer": answer,
+            "id": uuid.uuid4().hex[:12],  # widget keys and card anchors: unique across cleared chats
+            "log_id": record_question(answer),
+        }
         with body.container():
-            _render_answer_body(answer)
-        _render_answer_extras(answer, assistant, key=f"m{len(messages)}")
-    messages.append({"role": "assistant", "text": answer.text, "answer": answer})
+            _render_answer_body(answer, message["id"])
+        _render_answer_extras(answer, assistant, message["id"])
+        feedback_controls(message, message["id"])
+    messages.append(message)
