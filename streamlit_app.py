@@ -28,6 +28,6 @@ page = st.navigation(
         st.Page(about.render, title="About", icon=":material/info:", url_path="about"),
     ]
 )
-# The chat reads best in a narrow column (and on phones); the search tables need the width.
-st.set_page_config(layout="wide" if page.url_path == "search" else "centered")
+# The chat reads best in a narrow column (and on phones); the search and staff tables need the width.
+st.set_page_config(layout="wide" if page.url_path in ("search", "library") else "centered")
 page.run()

@@ -158,7 +158,9 @@ class QuestionLog:
             return cur.rowcount == 1
 
     def prune(self, *, now: dt.datetime | None = None) -> int:
-        """Delete rows older than the retention; returns how many."""
+        """Delete rows older than the retention; returns how many (0, and no file made, without a log)."""
+        if not self.path.exists():
+            return 0
         with self._connect() as con:
             return self._prune(con, now or _now())
 

@@ -59,12 +59,12 @@ def wrong_answers(rows: Sequence[LoggedQuestion]) -> list[dict]:
     )
     return [
         {
-            "Asked": r.asked_at,
             "Question": r.asked,
+            "Comment": r.comment,
             "Answer": r.answer,
             "Refused": r.abstained,
-            "Comment": r.comment,
             "Sources": "; ".join(f"[{c.get('n')}] {c.get('title')} p. {c.get('page')}" for c in r.cited),
+            "Asked": r.asked_at,
             "Generation": r.generation,
         }
         for r in marked

@@ -132,7 +132,7 @@ def passage_card(passage: Passage, key: str, show_text: bool = True, numbered: b
                  chars: int = 700) -> None:  # fmt: skip
     """A search result or a nearest passage: source line, heading, passage text, the way to the document."""
     doc, chunk = passage.document, passage.chunk
-    with st.container(border=True):
+    with st.container(border=True, key=f"passage-{key}"):
         st.markdown(
             (f"**{passage.rank}.** " if numbered else "")
             + source_line(
