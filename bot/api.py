@@ -61,13 +61,14 @@ def document_passes(doc: DocumentRecord, filters: Filters | None) -> bool:
 class Assistant:
     """Search, browse and question answering over the current index generation."""
 
-    def __init__(self, settings: Settings, embedder, index: SearchIndex, answerer=None):
+    def __init__(self, settings: Settings, embedder, index: SearchIndex, answerer=None, multilingual=None):
         self.settings = settings
         self.embedder = embedder
+        self.multilingual = multilingual  # the e5 embedder of the multilingual ranking, or None
         self._answerer = answerer
         self._answerer_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
-        self._current = _Generation(index, Retriever(index, embedder, settings))
+        self._current = self._generation(index)
 
     @classmethod
     def open(cls, settings: Settings | None = None, embedder=None) -> Assistant:
@@ -76,13 +77,18 @@ class Assistant:
         Raises ``index.reader.IndexNotFoundError`` when nothing has been ingested yet, and
         ``IndexMismatchError``/``IndexCorruptError`` when the index cannot be used with this model.
         """
-        from index.embeddings import load_embedder
+        from index.embeddings import load_embedder, load_multilingual_embedder
         from index.reader import open_index
 
         settings = settings or get_settings()
         embedder = embedder or load_embedder(settings)
-        index = open_index(settings, expected_model=embedder.model_name)
-        return cls(settings, embedder, index)
+        multilingual = load_multilingual_embedder(settings) if settings.multilingual_embeddings else None
+        index = open_index(
+            settings,
+            expected_model=embedder.model_name,
+            expected_multilingual=multilingual.model_name if multilingual else None,
+        )
+        return cls(settings, embedder, index, multilingual=multilingual)
 
     # --- generations -----------------------------------------------------------------------------
     @property
@@ -101,11 +107,18 @@ class Assistant:
             latest = current_generation(self.settings.index_dir)
             if latest is None or latest == self._current.index.generation:
                 return False
-            index = open_index(self.settings, expected_model=self.embedder.model_name)
+            index = open_index(
+                self.settings,
+                expected_model=self.embedder.model_name,
+                expected_multilingual=self.multilingual.model_name if self.multilingual else None,
+            )
             if index.generation == self._current.index.generation:
                 return False
-            self._current = _Generation(index, Retriever(index, self.embedder, self.settings))
+            self._current = self._generation(index)
             return True
+
+    def _generation(self, index: SearchIndex) -> _Generation:
+        return _Generation(index, Retriever(index, self.embedder, self.settings, self.multilingual))
 
     # --- search and browse -----------------------------------------------------------------------
     def search(
@@ -171,10 +184,17 @@ class Assistant:
         history: Sequence[tuple[str, str]] = (),
         filters: Filters | None = None,
     ) -> Answer:
-        """Answer ``question`` from the documents, with citations, or abstain."""
-        generation, resolved, passages = self._prepare(question, history, filters)
-        answer = self.answerer.answer(resolved, passages, generation.index)
+        """Answer ``question`` from the documents, with citations, or abstain (in the question's language:
+        ``Answer.language``)."""
+        generation, resolved, reading = self._prepare(question, history, filters)
+        answer = self.answerer.answer(resolved, reading, generation.index)
         return self._finish(answer, question, resolved, generation)
+
+    def detect_language(self, question: str) -> str:
+        """The question's language (``bot.language``), English when unsure."""
+        from bot.language import detect_language
+
+        return detect_language(question, self.settings)
 
     def ask_stream(
         self,
@@ -183,12 +203,19 @@ class Assistant:
         history: Sequence[tuple[str, str]] = (),
         filters: Filters | None = None,
     ) -> Iterator[str | Answer]:
-        """Text deltas as they are produced, then the final :class:`Answer`."""
-        generation, resolved, passages = self._prepare(question, history, filters)
-        for item in self.answerer.stream(resolved, passages, generation.index):
+        """Text deltas as they are produced, then the final :class:`Answer`.
+
+        For a question in another language than English the answer's first words depend on whether it
+        abstains, so its text comes as one delta, when it is complete."""
+        generation, resolved, reading = self._prepare(question, history, filters)
+        english = self.detect_language(question) == "en"
+        for item in self.answerer.stream(resolved, reading, generation.index):
             if isinstance(item, Answer):
-                yield self._finish(item, question, resolved, generation)
-            else:
+                answer = self._finish(item, question, resolved, generation)
+                if not english:
+                    yield answer.text
+                yield answer
+            elif english:
                 yield item
 
     @property
@@ -199,8 +226,46 @@ class Assistant:
                 if self._answerer is None:
                     from bot.answer import make_answerer
 
-                    self._answerer = make_answerer(self.settings, self.embedder)
+                    self._answerer = make_answerer(self.settings, self.reader.answer_threshold)
         return self._answerer
+
+    @property
+    def reader(self):
+        """The trained reader (:mod:`bot.reader`), loaded on first use and shared by every caller."""
+        from bot.reader import load_reader
+
+        return load_reader(self.settings)
+
+    @property
+    def sentence_embedder(self):
+        """The e5 embedder whose vectors the reader compares questions with (stored at ingest)."""
+        if self.multilingual is not None:
+            return self.multilingual
+        from index.embeddings import load_multilingual_embedder
+
+        return load_multilingual_embedder(self.settings)
+
+    def read(self, question: str, passages: Sequence[Passage], generation: _Generation | None = None):
+        """What the reader makes of ``passages``: reranked passages and scored sentences (``Reading``)."""
+        from bot.reader import read
+
+        index = (generation or self._current).index
+        return read(
+            question, passages, index, self.reader, self.sentence_embedder, self.settings.reader_depth
+        )
+
+    def passages_for(
+        self, question: str, *, rerank: bool = True, filters: Filters | None = None
+    ) -> list[Passage]:
+        """The passages an answer to ``question`` is composed from, best first (reranked by the reader
+        unless ``rerank`` is False): what ``ask`` uses, for benchmarks and the staff's retrieval view."""
+        generation = self._current
+        passages = generation.retriever.search(question, k=self._depth(), filters=filters)
+        return self.read(question, passages, generation).passages if rerank else passages
+
+    def _depth(self) -> int:
+        s = self.settings
+        return max(s.top_k, s.answer_passages, s.reader_depth)
 
     def validate_question(self, question: str) -> str:
         """The stripped question; ValueError with a user-facing message when it cannot be asked."""
@@ -212,9 +277,8 @@ class Assistant:
             raise ValueError(f"question too long ({len(question)} chars; limit {limit})")
         return question
 
-    def _prepare(
-        self, question: str, history: Sequence[tuple[str, str]], filters: Filters | None
-    ) -> tuple[_Generation, str, list[Passage]]:
+    def _prepare(self, question: str, history: Sequence[tuple[str, str]], filters: Filters | None):
+        """(generation, resolved question, Reading): one index snapshot for retrieval and reading."""
         question = self.validate_question(question)
         resolved = question
         if history:
@@ -226,21 +290,21 @@ class Assistant:
                 condense = getattr(self.answerer, "condense", None)
             resolved = (condense or resolve_followup)(question, list(history))
         generation = self._current  # one snapshot for retrieval and answering
-        k = max(self.settings.top_k, getattr(self.settings, "answer_passages", self.settings.top_k))
-        passages = generation.retriever.search(resolved, k=k, filters=filters)
-        return generation, resolved, passages
+        passages = generation.retriever.search(resolved, k=self._depth(), filters=filters)
+        return generation, resolved, self.read(resolved, passages, generation)
 
-    @staticmethod
-    def _finish(answer: Answer, question: str, resolved: str, generation: _Generation) -> Answer:
+    def _finish(self, answer: Answer, question: str, resolved: str, generation: _Generation) -> Answer:
+        from bot.answer import in_language
+
         answer.question = question
         if resolved != question:
             answer.resolved_question = resolved
         answer.generation = generation.index.generation
+        language = self.detect_language(question)
         if answer.abstained:
-            from bot.abstain import reason_category
-            from bot.refusal import refusal_text
+            from bot.refusal import reason_category, refusal_text
 
             answer.reason_category = answer.reason_category or reason_category(answer.abstain_reason)
             if answer.refusal is None:
-                answer.refusal = refusal_text(resolved, answer.passages, answer.reason_category)
-        return answer
+                answer.refusal = refusal_text(answer.passages, answer.reason_category, language)
+        return in_language(answer, language)

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.evidence import clear_vector_caches
+from bot.vectors import clear_vector_caches
 
 MODES = ("hybrid", "dense", "bm25")
 KINDS = ("paraphrase", "multi-fact", "date", "number", "unanswerable", "followup")
@@ -57,10 +57,14 @@ class EvalItem:
     key_facts: tuple[tuple[str, ...], ...] = ()
     kind: str = "paraphrase"
     history: tuple[tuple[str, str], ...] = ()
+    lang: str = "en"
 
 
 def load_eval_set(path: str | Path) -> list[EvalItem]:
-    """Parse the JSONL set; ValueError naming the line for anything malformed."""
+    """Parse a JSONL set in either format; ValueError naming the line for anything malformed.
+
+    The project's sets (``question``, ``gold_docs``, ``key_facts``) and users'-words sets (``q``,
+    ``lang``, ``docs`` with reports named ``pdf_src/x.md``, ``must``) are both read."""
     items: list[EvalItem] = []
     with Path(path).open(encoding="utf-8") as fh:
         for number, line in enumerate(fh, start=1):
@@ -68,24 +72,34 @@ def load_eval_set(path: str | Path) -> list[EvalItem]:
                 continue
             try:
                 obj = json.loads(line)
+                users = "q" in obj
                 facts = tuple(
                     tuple(str(a) for a in (f if isinstance(f, list) else [f]))
-                    for f in obj.get("key_facts", [])
+                    for f in obj.get("must" if users else "key_facts", [])
                 )
+                docs = obj.get("docs" if users else "gold_docs", [])
                 items.append(
                     EvalItem(
                         id=str(obj.get("id", number)),
-                        question=str(obj["question"]),
+                        question=str(obj["q" if users else "question"]),
                         answerable=bool(obj["answerable"]),
-                        gold_docs=tuple(obj.get("gold_docs", [])),
+                        gold_docs=tuple(_report_name(d) for d in docs),
                         key_facts=facts,
                         kind=str(obj.get("kind", "paraphrase")),
                         history=tuple((str(r), str(t)) for r, t in obj.get("history") or []),
+                        lang=str(obj.get("lang", "en")),
                     )
                 )
             except (ValueError, KeyError, TypeError) as exc:
                 raise ValueError(f"{path}:{number}: bad eval item ({exc})") from None
     return items
+
+
+def _report_name(name: str) -> str:
+    """``pdf_src/x.md`` (a report's source) -> ``pdf/x.pdf`` (the file the index holds)."""
+    if name.startswith("pdf_src/") and name.endswith(".md"):
+        return "pdf/" + name[len("pdf_src/") : -len(".md")] + ".pdf"
+    return name
 
 
 # --- metric functions ------------------------------------------------------------------------------
@@ -131,19 +145,24 @@ def normalise_text(text: str) -> str:
     return " ".join(text.split())
 
 
+def facts_found(answer_text: str, key_facts: Sequence[Sequence[str]]) -> list[int]:
+    """Indexes of the facts with at least one alternative in the text (as a whole word or phrase)."""
+    text = normalise_text(answer_text)
+    found = []
+    for i, alternatives in enumerate(key_facts):
+        for alt in alternatives:
+            norm = normalise_text(alt)
+            if norm and re.search(rf"(?<![\w]){re.escape(norm)}(?![\w])", text):
+                found.append(i)
+                break
+    return found
+
+
 def key_fact_coverage(answer_text: str, key_facts: Sequence[Sequence[str]]) -> float:
     """Share of facts with at least one alternative in the answer (1.0 when there are no facts)."""
     if not key_facts:
         return 1.0
-    text = normalise_text(answer_text)
-    found = 0
-    for alternatives in key_facts:
-        for alt in alternatives:
-            norm = normalise_text(alt)
-            if norm and re.search(rf"(?<![\w]){re.escape(norm)}(?![\w])", text):
-                found += 1
-                break
-    return found / len(key_facts)
+    return len(facts_found(answer_text, key_facts)) / len(key_facts)
 
 
 def citation_verified(citation, index) -> bool:
@@ -180,6 +199,83 @@ class ModeResult:
     mode: str
     metrics: dict[str, float] = field(default_factory=dict)
     per_question: list[dict[str, Any]] = field(default_factory=list)
+    groups: dict[str, dict[str, float]] = field(default_factory=dict)  # the same metrics by language
+
+
+def _run_one(variant, index, item: EvalItem) -> dict[str, Any]:
+    """Search and ask one question; the measurements of it (``summarise`` turns rows into metrics)."""
+    resolved = item.question
+    if item.history:
+        from bot.followup import resolve_followup
+
+        resolved = resolve_followup(item.question, list(item.history))
+    row: dict[str, Any] = {"id": item.id, "kind": item.kind, "lang": item.lang, "answerable": item.answerable}
+    clear_vector_caches()  # time each call as a first-time question
+    t0 = time.perf_counter()
+    passages = variant.search(resolved, k=10)
+    row["search_ms"] = (time.perf_counter() - t0) * 1000
+    gold = gold_doc_ids(index, item.gold_docs)
+    if item.answerable and gold:
+        ranked = [p.document.doc_id for p in passages]
+        row.update(
+            r1=hit_at_k(ranked, gold, 1), r5=hit_at_k(ranked, gold, 5), r10=hit_at_k(ranked, gold, 10),
+            mrr10=mrr_at_k(ranked, gold, 10), ndcg10=ndcg_at_k(ranked, gold, 10),
+        )  # fmt: skip
+    clear_vector_caches()
+    t0 = time.perf_counter()
+    answer = variant.ask(item.question, history=item.history)
+    row["ask_ms"] = (time.perf_counter() - t0) * 1000
+    if item.answerable and gold:
+        used = [p.document.doc_id for p in answer.passages]  # after the reader's rerank
+        row["evidence5"] = hit_at_k(used, gold, 5)
+    row["abstained"] = answer.abstained
+    if not answer.abstained:
+        row["sentences"] = len(answer.citations)
+        row["words"] = sum(len(c.quote.split()) for c in answer.citations)
+        if item.answerable:
+            row["coverage"] = key_fact_coverage(answer.text, item.key_facts)
+    row["citations"] = len(answer.citations)
+    row["verified"] = sum(citation_verified(c, index) for c in answer.citations)
+    return row
+
+
+def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Metrics over the rows of :func:`_run_one` (NaN where a metric has no question to count)."""
+
+    def mean(key: str, where=lambda r: True) -> float:
+        xs = [r[key] for r in rows if key in r and where(r)]
+        return sum(xs) / len(xs) if xs else float("nan")
+
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    precision, recall = abstention_precision_recall(
+        [r["abstained"] for r in rows], [not r["answerable"] for r in rows]
+    )
+    n_citations = sum(r["citations"] for r in rows)
+    share = lambda xs, f: sum(1 for r in xs if f(r)) / len(xs) if xs else float("nan")  # noqa: E731
+    return {
+        "recall@1": mean("r1"),
+        "recall@5": mean("r5"),
+        "recall@10": mean("r10"),
+        "MRR@10": mean("mrr10"),
+        "nDCG@10": mean("ndcg10"),
+        "evidence@5 (passages answered from)": mean("evidence5"),
+        "answered (of answerable)": share(answerable, lambda r: not r["abstained"]),
+        "complete answers (of answerable)": share(answerable, lambda r: r.get("coverage") == 1.0),
+        "abstained (of unanswerable)": share(unanswerable, lambda r: r["abstained"]),
+        "abstention precision": precision,
+        "abstention recall": recall,
+        "key-fact coverage": mean("coverage"),
+        "sentences per answer": mean("sentences"),
+        "words per answer": mean("words"),
+        "citation verifiability": sum(r["verified"] for r in rows) / n_citations
+        if n_citations
+        else float("nan"),
+        "search p50 ms": percentile([r["search_ms"] for r in rows], 50),
+        "search p95 ms": percentile([r["search_ms"] for r in rows], 95),
+        "ask p50 ms": percentile([r["ask_ms"] for r in rows], 50),
+        "ask p95 ms": percentile([r["ask_ms"] for r in rows], 95),
+    }
 
 
 def gold_doc_ids(index, gold_names: Sequence[str]) -> set[str]:
@@ -201,63 +297,21 @@ def evaluate(assistant, items: Sequence[EvalItem], modes: Sequence[str] = MODES)
     results = []
     for mode in modes:
         settings = assistant.settings.model_copy(update={"retrieval_mode": mode})
-        variant = Assistant(settings, assistant.embedder, index, answerer=assistant.answerer)
+        variant = Assistant(
+            settings,
+            assistant.embedder,
+            index,
+            answerer=assistant.answerer,
+            multilingual=getattr(assistant, "multilingual", None),
+        )
         res = ModeResult(mode)
-        r1, r5, r10, mrr, ndcg, coverage = [], [], [], [], [], []
-        search_ms, ask_ms = [], []
-        abstained, unanswerable = [], []
-        n_citations = n_verified = 0
         for item in items:
-            resolved = item.question
-            if item.history:
-                from bot.followup import resolve_followup
-
-                resolved = resolve_followup(item.question, list(item.history))
-            clear_vector_caches()  # time each call as a first-time question
-            t0 = time.perf_counter()
-            passages = variant.search(resolved, k=10)
-            search_ms.append((time.perf_counter() - t0) * 1000)
-            ranked = [p.document.doc_id for p in passages]
-            gold = gold_doc_ids(index, item.gold_docs)
-            row: dict[str, Any] = {"id": item.id, "kind": item.kind}
-            if item.answerable and gold:
-                r1.append(hit_at_k(ranked, gold, 1))
-                r5.append(hit_at_k(ranked, gold, 5))
-                r10.append(hit_at_k(ranked, gold, 10))
-                mrr.append(mrr_at_k(ranked, gold, 10))
-                ndcg.append(ndcg_at_k(ranked, gold, 10))
-                row.update(recall10=r10[-1], mrr10=mrr[-1])
-            clear_vector_caches()  # time each call as a first-time question
-            t0 = time.perf_counter()
-            answer = variant.ask(item.question, history=item.history)
-            ask_ms.append((time.perf_counter() - t0) * 1000)
-            abstained.append(answer.abstained)
-            unanswerable.append(not item.answerable)
-            if item.answerable and not answer.abstained:
-                coverage.append(key_fact_coverage(answer.text, item.key_facts))
-                row["coverage"] = coverage[-1]
-            for c in answer.citations:
-                n_citations += 1
-                n_verified += citation_verified(c, index)
-            row["abstained"] = answer.abstained
-            res.per_question.append(row)
-        precision, recall = abstention_precision_recall(abstained, unanswerable)
-        mean = lambda xs: sum(xs) / len(xs) if xs else float("nan")  # noqa: E731
-        res.metrics = {
-            "recall@1": mean(r1),
-            "recall@5": mean(r5),
-            "recall@10": mean(r10),
-            "MRR@10": mean(mrr),
-            "nDCG@10": mean(ndcg),
-            "abstention precision": precision,
-            "abstention recall": recall,
-            "key-fact coverage": mean(coverage),
-            "citation verifiability": n_verified / n_citations if n_citations else float("nan"),
-            "search p50 ms": percentile(search_ms, 50),
-            "search p95 ms": percentile(search_ms, 95),
-            "ask p50 ms": percentile(ask_ms, 50),
-            "ask p95 ms": percentile(ask_ms, 95),
-        }
+            res.per_question.append(_run_one(variant, index, item))
+        res.metrics = summarise(res.per_question)
+        for group, rows in (("English", "en"), ("other languages", "other")):
+            subset = [r for r in res.per_question if (r["lang"] == "en") == (rows == "en")]
+            if subset and len(subset) < len(res.per_question):
+                res.groups[group] = summarise(subset)
         results.append(res)
     return results
 
@@ -271,9 +325,16 @@ def markdown_table(results: Sequence[ModeResult], items: Sequence[EvalItem]) -> 
         "| --- |" + " ---: |" * len(results),
     ]
     for name in results[0].metrics:
-        cells = []
-        for r in results:
-            v = r.metrics[name]
-            cells.append("–" if math.isnan(v) else (f"{v:.1f}" if name.endswith("ms") else f"{v:.3f}"))
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append(f"| {name} | " + " | ".join(_cell(name, r.metrics[name]) for r in results) + " |")
+    for group in results[0].groups:
+        lines += ["", f"**{group}** ({results[0].mode})", "", "| Metric | value |", "| --- | ---: |"]
+        lines += [f"| {name} | {_cell(name, v)} |" for name, v in results[0].groups[group].items()]
     return "\n".join(lines) + "\n"
+
+
+def _cell(name: str, value: float) -> str:
+    if math.isnan(value):
+        return "–"
+    return (
+        f"{value:.1f}" if name.endswith("ms") or name.startswith(("words", "sentences")) else f"{value:.3f}"
+    )

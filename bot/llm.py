@@ -23,15 +23,14 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from bot.abstain import NO_PASSAGES, abstention, nearest_documents, weak_evidence
-from bot.evidence import Candidate, gather
+from bot.answer import abstention, nearest_documents, not_answered
 from bot.followup import History, condense_with_model, resolve_followup
+from bot.reader import Reading, ScoredSentence
 from bot.sanitize import cited_numbers, sanitize_reply
 from bot.sentences import split_sentences
 from bot.types import Answer, Citation, Passage
 from icgg.settings import Settings
 from index.bm25 import tokenize
-from index.embeddings import Embedder
 from index.store import SearchIndex
 
 INSTALL_HINTS = {
@@ -251,11 +250,11 @@ def ground_reply(raw: str, allowed_urls: set[str], valid: set[int]) -> str:
 
 
 def best_quote(
-    reply_sentences: Sequence[str], n: int, rank: int, candidates: Sequence[Candidate]
-) -> Candidate | None:
+    reply_sentences: Sequence[str], n: int, rank: int, sentences: Sequence[ScoredSentence]
+) -> ScoredSentence | None:
     """The sentence of the passage cited as ``[n]`` (retrieval rank ``rank``) closest to what cites it:
-    most of its tokens in the citing sentences, then the best question score."""
-    own = [c for c in candidates if c.span.passage_rank == rank]
+    most of its words in the citing sentences, then the reader's best."""
+    own = [c for c in sentences if c.span.passage_rank == rank]
     if not own:
         return None
     citing = set()
@@ -263,9 +262,9 @@ def best_quote(
         if f"[{n}]" in s:
             citing |= set(tokenize(s))
 
-    def key(c: Candidate) -> tuple[float, float]:
-        overlap = len(citing & c.tokens) / (len(c.tokens) or 1)
-        return overlap, c.score
+    def key(c: ScoredSentence) -> tuple[float, float]:
+        words = set(tokenize(c.span.text))
+        return len(citing & words) / (len(words) or 1), c.logit
 
     return max(own, key=key)
 
@@ -275,13 +274,13 @@ class LLMAnswerer:
 
     backend = "llm"
 
-    def __init__(self, settings: Settings, model_factory: Callable[[], Any], fallback, embedder: Embedder):
+    def __init__(self, settings: Settings, model_factory: Callable[[], Any], fallback, threshold: float):
         self.settings = settings
         self._factory = model_factory
         self._model = None
         self._model_lock = threading.Lock()
         self.fallback = fallback
-        self.embedder = embedder
+        self.threshold = threshold  # the reader's calibrated answer threshold
         self.backend = settings.llm_backend
 
     def model(self):
@@ -298,40 +297,26 @@ class LLMAnswerer:
             return resolve_followup(question, history)
         return condense_with_model(question, history, model, self.settings.llm_timeout_s)
 
-    def answer(self, question: str, passages: Sequence[Passage], index: SearchIndex) -> Answer:
+    def answer(self, question: str, reading: Reading, index: SearchIndex) -> Answer:
         final = None
-        for item in self.stream(question, passages, index):
+        for item in self.stream(question, reading, index):
             if isinstance(item, Answer):
                 final = item
         assert final is not None
         return final
 
-    def _fallback(
-        self, question: str, passages: Sequence[Passage], index: SearchIndex, reason: str
-    ) -> Answer:
-        answer = self.fallback.answer(question, passages, index)
+    def _fallback(self, question: str, reading: Reading, index: SearchIndex, reason: str) -> Answer:
+        answer = self.fallback.answer(question, reading, index)
         answer.notice = UNAVAILABLE_NOTICE.format(reason=reason)
         return answer
 
-    def stream(
-        self, question: str, passages: Sequence[Passage], index: SearchIndex
-    ) -> Iterator[str | Answer]:
+    def stream(self, question: str, reading: Reading, index: SearchIndex) -> Iterator[str | Answer]:
+        """The model writes from the reader's top passages (reranked); the reader's calibrated judgement
+        decides first whether they answer at all, as for the extractive answer."""
         question = question[: self.settings.max_question_chars]
+        passages = reading.passages
         top = list(passages)[: self.settings.answer_passages]
-        if not top:
-            yield abstention(question, passages, NO_PASSAGES, backend=self.backend)
-            return
-        # the model sees only these passages, so a value from a chunk next to them cannot justify answering
-        evidence = gather(
-            question,
-            top,
-            index,
-            self.embedder,
-            len(top),
-            nearby=False,
-            home_country=self.settings.home_country,
-        )
-        if (reason := weak_evidence(evidence, self.settings)) is not None:
+        if (reason := not_answered(reading, self.threshold)) is not None:
             yield abstention(question, passages, reason, backend=self.backend)
             return
         fitted = fit_passages(top, self.settings)
@@ -355,25 +340,25 @@ class LLMAnswerer:
                         yield partial[len(shown) :] if shown else partial
                         shown = partial
         except Exception as exc:
-            yield self._fallback(question, passages, index, reason=_reason(exc))
+            yield self._fallback(question, reading, index, reason=_reason(exc))
             return
         if not raw.strip():
-            yield self._fallback(question, passages, index, reason="empty reply")
+            yield self._fallback(question, reading, index, reason="empty reply")
             return
-        yield self._finish(question, raw, numbered, passages, index, evidence.candidates, allowed_urls)
+        yield self._finish(question, raw, numbered, passages, index, reading.sentences, allowed_urls)
 
-    def _finish(self, question, raw, numbered, passages, index, candidates, allowed_urls) -> Answer:
+    def _finish(self, question, raw, numbered, passages, index, sentences, allowed_urls) -> Answer:
         if _DONT_KNOW.match(raw.strip()):
             return abstention(
                 question, passages, "the language model said the passages do not answer", backend=self.backend
             )
         text = ground_reply(raw, allowed_urls, set(numbered))
-        sentences = _reply_sentences(text)
+        reply = _reply_sentences(text)
         renumber: dict[int, int] = {}
         citations: list[Citation] = []
         for n in cited_numbers(text):
             passage = numbered[n]
-            cand = best_quote(sentences, n, passage.rank, candidates)
+            cand = best_quote(reply, n, passage.rank, sentences)
             if cand is None:
                 continue
             if cand.span.text not in index.page_text(cand.span.doc_id, cand.span.page):

@@ -1,87 +1,135 @@
 """What a reader is told when the assistant does not answer: one plain sentence, and what to try next.
 
-The technical reason (``Answer.abstain_reason``: which check refused, with its numbers) is for staff and
-the JSON API. Readers get the *kind* of refusal in words, naming what the nearest passage is about, so
-they can judge whether rephrasing could help. Whatever decides to abstain only has to say which of the
-coarse :data:`CATEGORIES` it is; the wording lives here and nowhere else.
+The technical reason (``Answer.abstain_reason``: which part refused, with its numbers) is for staff and
+the JSON API. Readers get the *kind* of refusal in words, naming the nearest document, so they can judge
+whether rephrasing could help. Whatever decides to abstain only names one of the coarse
+:data:`CATEGORIES` (the answer-type check gives it in ``Refusal.category``; :func:`reason_category` maps
+the reader's and the language model's reasons); the wording lives here and nowhere else, and every
+sentence is a message id of the gettext catalogues (``icgg/i18n.py``), given in the reader's language.
 
-The question is read only to say what kind of thing it asked for ("the number you asked for"); nothing
-here decides whether to answer. Fixed strings are plain templates, so a translation catalogue can take
-them over.
+Nothing here decides whether to answer, and nothing reads the question's wording.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from bot.types import Passage
+from icgg.i18n import N_, translate
 
 NO_RELEVANT_PASSAGE = "no_relevant_passage"  # nothing retrieved is about the question
-NOT_STATED = "not_stated"  # passages on the topic, but none gives what is asked
-DISCLAIMED = "disclaimed"  # a document says itself that it does not cover this
-CATEGORIES = (NO_RELEVANT_PASSAGE, NOT_STATED, DISCLAIMED)
-# For staff reports: what each kind of refusal says about the collection.
+READER = "reader"  # the reader found no sentence of the passages that states the answer
+MISSING_NUMBER = "missing_number"  # on the topic, but none of the quoted sentences gives a number
+MISSING_DATE = "missing_date"
+MISSING_PLACE = "missing_place"
+MISSING_PERSON = "missing_person"
+MISSING_ORGANISATION = "missing_organisation"
+LLM = "llm"  # the language model read the passages and found no answer it could cite
+CATEGORIES = (
+    NO_RELEVANT_PASSAGE,
+    READER,
+    MISSING_NUMBER,
+    MISSING_DATE,
+    MISSING_PLACE,
+    MISSING_PERSON,
+    MISSING_ORGANISATION,
+    LLM,
+)
+
+# For staff reports: what each kind of refusal says about the collection (English, like the reasons).
 CATEGORY_LABELS = {
     NO_RELEVANT_PASSAGE: "nothing on this topic",
-    NOT_STATED: "on the topic, but not stated",
-    DISCLAIMED: "the documents say they do not cover it",
+    READER: "the documents found do not state it",
+    MISSING_NUMBER: "on the topic, but no number given",
+    MISSING_DATE: "on the topic, but no date given",
+    MISSING_PLACE: "on the topic, but no place given",
+    MISSING_PERSON: "on the topic, but no person named",
+    MISSING_ORGANISATION: "on the topic, but no organisation named",
+    LLM: "the language model found no citable answer",
 }
 
-NOTHING_FOUND = "I found nothing in the ICGG documents about this."
-NOTHING_CLOSE = (
+# Technical reasons (bot.answer, bot.llm) by how they start, and the kind of refusal each is.
+_REASON_PREFIXES = (
+    ("no passage was retrieved", NO_RELEVANT_PASSAGE),
+    ("no quotable sentence", NO_RELEVANT_PASSAGE),
+    ("no sentence of the retrieved passages states the answer", READER),
+    ("no sentence could be quoted verbatim", READER),
+    ("the language model", LLM),
+)
+
+NOTHING_FOUND = N_("I found nothing in the ICGG documents about this.")
+NOTHING_CLOSE = N_(
     "I found nothing in the ICGG documents about this; the closest passage, in “{title}”, is about "
     "something else."
 )
-ON_TOPIC_NOT_STATED = "The closest the documents come is “{title}”{when}, which does not {what}."
-SAYS_NOT_COVERED = "“{title}”{when} says itself that the documents do not cover this."
-WHEN = " ({date})"
-
-HINTS = {
-    NO_RELEVANT_PASSAGE: "Try the names, places, programmes or years the documents would use, or browse "
-    "the archive on the Search page.",
-    NOT_STATED: "Open the nearest passages below to read what they do say, or ask about something they "
-    "cover.",
-    DISCLAIMED: "Open the nearest passages below to read what the documents say is not covered.",
+NOT_STATED = N_("The documents found do not state it. The closest is “{title}”{when}.")
+NOT_GIVEN = {
+    MISSING_NUMBER: N_(
+        "The documents found speak of this but do not give the number you asked for. The closest is "
+        "“{title}”{when}."
+    ),
+    MISSING_DATE: N_(
+        "The documents found speak of this but do not give the date you asked for. The closest is "
+        "“{title}”{when}."
+    ),
+    MISSING_PLACE: N_(
+        "The documents found speak of this but do not name the place you asked about. The closest is "
+        "“{title}”{when}."
+    ),
+    MISSING_PERSON: N_(
+        "The documents found speak of this but do not name the person you asked about. The closest is "
+        "“{title}”{when}."
+    ),
+    MISSING_ORGANISATION: N_(
+        "The documents found speak of this but do not name the organisation you asked about. The "
+        "closest is “{title}”{when}."
+    ),
 }
-
-# What a question asks for, in words, by its opening ("how many ..." -> "give the number you asked for").
-# Only for wording: first match wins.
-_ASKED_FOR: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.I), words)
-    for pattern, words in (
-        (r"\bhow many\b|\bnumber of\b|\bhow much\b", "give the number you asked for"),
-        (r"^\s*(when|(in )?(what|which) (year|date))\b", "give the date you asked for"),
-        (r"^\s*(who|whom|whose)\b|\bwho\b", "name the person you asked about"),
-        (r"^\s*(where|(in )?which (country|city|place))\b", "name the place you asked about"),
-        (r"^\s*why\b", "give the reason you asked for"),
-    )
+LLM_NONE = N_(
+    "The passages found were read and none of them answers this in words that can be cited. The "
+    "closest is “{title}”{when}."
 )
-WHAT_FALLBACK = "say what you asked"
+
+HINT_OFF_TOPIC = N_(
+    "Try the names, places, programmes or years the documents would use, or browse the archive on the "
+    "Search page."
+)
+HINT_ON_TOPIC = N_(
+    "Open the nearest passages below to read what they do say, or rephrase the question with the words "
+    "they use."
+)
 
 
-def asked_for(question: str) -> str:
-    """What a passage would have to do to answer ``question``, in words ("give the date you asked for")."""
-    for pattern, words in _ASKED_FOR:
-        if pattern.search(question):
-            return words
-    return WHAT_FALLBACK
+def reason_category(reason: str | None) -> str | None:
+    """The kind (:data:`CATEGORIES`) of a technical refusal reason that came without one; None when
+    answered. An unknown reason counts as the reader's: the passages found do not state it."""
+    if reason is None:
+        return None
+    for prefix, category in _REASON_PREFIXES:
+        if reason.startswith(prefix):
+            return category
+    return READER
 
 
-def refusal_text(question: str, passages: Sequence[Passage], category: str | None) -> str:
-    """The sentence a reader sees instead of an answer, naming the nearest passage's document."""
+def refusal_text(passages: Sequence[Passage], category: str | None, language: str | None = "en") -> str:
+    """The sentence a reader of ``language`` sees instead of an answer, naming the nearest document."""
     nearest = min(passages, key=lambda p: p.rank) if passages else None
     if nearest is None:
-        return NOTHING_FOUND
+        return translate(NOTHING_FOUND, language)
     title = " ".join(nearest.document.title.split())
-    when = WHEN.format(date=nearest.document.date) if nearest.document.date else ""
-    if category == DISCLAIMED:
-        return SAYS_NOT_COVERED.format(title=title, when=when)
-    if category == NOT_STATED:
-        return ON_TOPIC_NOT_STATED.format(title=title, when=when, what=asked_for(question))
-    return NOTHING_CLOSE.format(title=title)
+    when = f" ({nearest.document.date})" if nearest.document.date else ""
+    if category in NOT_GIVEN:
+        template = NOT_GIVEN[category]
+    elif category == LLM:
+        template = LLM_NONE
+    elif category == READER:
+        template = NOT_STATED
+    else:
+        return translate(NOTHING_CLOSE, language).format(title=title)
+    return translate(template, language).format(title=title, when=when)
 
 
-def rephrase_hint(category: str | None) -> str:
-    """What to try next, for a refusal of ``category``."""
-    return HINTS.get(category or NO_RELEVANT_PASSAGE, HINTS[NO_RELEVANT_PASSAGE])
+def rephrase_hint(category: str | None, language: str | None = "en") -> str:
+    """What to try next, for a refusal of ``category``, in ``language``."""
+    off_topic = category in (None, NO_RELEVANT_PASSAGE)
+    return translate(HINT_OFF_TOPIC if off_topic else HINT_ON_TOPIC, language)

@@ -5,7 +5,12 @@ What a search does (hybrid, the default):
 1. The filters become one boolean row mask (``index.allowed_rows``) applied *inside* both searches, so a
    filtered search still returns k passages when k exist.
 2. Dense: inner product of the normalised MiniLM query vector with the chunk vectors (= cosine), depth
-   ``dense_depth``. BM25: ``index.keyword_search``, depth ``bm25_depth``.
+   ``dense_depth``. BM25: ``index.keyword_search``, depth ``bm25_depth``. Multilingual: when the index
+   holds e5 vectors and a multilingual embedder is given, the question's e5 query vector against them
+   (depth ``dense_depth``), a third ranking that finds English passages for a question in another
+   language, where MiniLM and BM25 see mostly unknown words (names and numbers still match in BM25).
+   For a question detected as another language than English (``bot.language``), MiniLM's ranking gets
+   ``dense_weight_other_languages`` (0 by default) instead of ``dense_weight``.
 3. Weighted reciprocal rank fusion: a candidate scores ``sum(w / (rrf_k + rank))`` over the rankings it
    appears in (rank from 1).
 4. Exact tokens: numbers, years and codes in the question ("160 km", "IGCP 259", "2016") are
@@ -35,11 +40,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.language import detect_language
 from bot.normalise import normalise_question
 from bot.types import Passage
-from bot.vectors import query_vector
+from bot.vectors import multilingual_query_vector, query_vector
 from icgg.settings import Settings
-from index.store import Filters, Hit, SearchIndex
+from index.store import Filters, Hit, MultilingualSearchIndex, SearchIndex
 
 MODES = ("hybrid", "dense", "bm25")
 
@@ -134,10 +140,18 @@ class _Candidates:
 class Retriever:
     """Hybrid retrieval over one immutable :class:`SearchIndex` generation."""
 
-    def __init__(self, index: SearchIndex, embedder, settings: Settings):
+    def __init__(self, index: SearchIndex, embedder, settings: Settings, multilingual=None):
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        # The e5 embedder, used when the index holds e5 vectors of the same model (else None).
+        self.multilingual = None
+        if (
+            multilingual is not None
+            and isinstance(index, MultilingualSearchIndex)
+            and index.multilingual_model_name == multilingual.model_name
+        ):
+            self.multilingual = multilingual
 
     def search(
         self,
@@ -207,10 +221,17 @@ class Retriever:
             return _Candidates([h.row for h in dense_hits], dense, dense, bm25)
         if mode == "bm25":
             return _Candidates([h.row for h in bm25_hits], bm25, dense, bm25)
+        dense_weight = s.dense_weight
+        if self.multilingual is not None and detect_language(query, s) != "en":
+            dense_weight = s.dense_weight_other_languages  # MiniLM reads English only
         rankings = [
-            ([h.row for h in dense_hits], s.dense_weight),
+            ([h.row for h in dense_hits], dense_weight),
             ([h.row for h in bm25_hits], s.bm25_weight),
         ]
+        if self.multilingual is not None and s.multilingual_weight > 0:
+            ml_vector = multilingual_query_vector(self.multilingual, query)
+            ml_hits = self.index.multilingual_search(ml_vector, max(s.dense_depth, floor), allowed)
+            rankings.append(([h.row for h in ml_hits], s.multilingual_weight))
         exact = self._exact_match_ranking(query, dense_hits, bm25_hits)
         if exact:
             rankings.append((exact, s.exact_match_weight))

@@ -8,9 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from icgg.i18n import N_
 from index.store import ChunkRecord, DocumentRecord
 
-ABSTAIN_TEXT = "The ICGG documents I have do not answer this."
+# English message ids: bot.answer.in_language gives them in the question's language.
+ABSTAIN_TEXT = N_("The ICGG documents I have do not answer this.")
+ENGLISH_SOURCES_TEXT = N_("The documents are in English; here are the passages that answer your question:")
 
 
 @dataclass(frozen=True)
@@ -23,9 +26,7 @@ class Passage:
     document: DocumentRecord
     dense_score: float | None = None  # cosine similarity to the question, when computed
     bm25_score: float | None = None
-    # Slot for a learned reader's per-passage score (how well the passage answers the question). Nothing
-    # fills it yet; the staff retrieval-testing view shows the column only when some passage has one.
-    reader_score: float | None = None
+    reader_score: float | None = None  # the reader's probability for its best sentence, when read
 
     @property
     def page(self) -> int:
@@ -98,14 +99,16 @@ class Answer:
     backend: str = "extractive"
     generation: str | None = None  # index generation that produced the answer
     abstain_reason: str | None = None  # why the documents were judged not to answer (when abstained)
-    # Coarse kind of refusal (bot.refusal.CATEGORIES), and the plain-language sentence a reader sees;
-    # ``abstain_reason`` keeps the technical detail.
+    language: str = "en"  # the question's detected language (ISO 639-1); fixed text is given in it
+    # Coarse kind of refusal (bot.refusal.CATEGORIES), and the plain-language sentence a reader sees (in
+    # ``language``); ``abstain_reason`` keeps the technical detail.
     reason_category: str | None = None
     refusal: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "question": self.question,
+            "language": self.language,
             "resolved_question": self.resolved_question,
             "answer": self.text,
             "abstained": self.abstained,

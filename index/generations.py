@@ -7,6 +7,7 @@ Layout under ``settings.index_dir``::
     embedding_cache.sqlite       (model, sha256(text)) -> float32 vector
     generations/<gen-id>/        one immutable generation:
         vectors.faiss  store.sqlite  bm25.npz  bm25_vocab.json  manifest.json (written last)
+        vectors_multilingual.faiss   (with multilingual vectors: e5 vectors of the same chunk rows)
     generations/.tmp-<gen-id>/   a generation being written; removed by the next writer if left over
 
 Nothing here writes a generation (that is ``index.publish``); this module only names and reads things.
@@ -31,7 +32,8 @@ STORE_NAME = "store.sqlite"
 BM25_MATRIX_NAME = "bm25.npz"
 BM25_VOCAB_NAME = "bm25_vocab.json"
 CACHE_NAME = "embedding_cache.sqlite"
-DATA_FILES = (VECTORS_NAME, STORE_NAME, BM25_MATRIX_NAME, BM25_VOCAB_NAME)
+MULTILINGUAL_VECTORS_NAME = "vectors_multilingual.faiss"
+DATA_FILES = (VECTORS_NAME, STORE_NAME, BM25_MATRIX_NAME, BM25_VOCAB_NAME)  # in every generation
 
 _GEN_NAME = re.compile(r"^g-[0-9A-Za-z-]{1,64}$")
 

@@ -29,6 +29,7 @@ from index.generations import (
     BM25_VOCAB_NAME,
     CURRENT_NAME,
     MANIFEST_NAME,
+    MULTILINGUAL_VECTORS_NAME,
     SCHEMA_VERSION,
     STORE_NAME,
     TMP_PREFIX,
@@ -69,6 +70,17 @@ def _fault(point: str) -> None:
 
 
 @dataclass
+class MultilingualContent:
+    """The second dense side of a generation: e5 vectors of the same chunk rows (and sentences)."""
+
+    model_name: str
+    dimension: int
+    vectors: np.ndarray  # (n_chunks, dimension) float32, L2-normalised, rows as GenerationContent.chunks
+    # sha256 of a quotable sentence's text -> its e5 vector; None: no table.
+    sentence_vectors: dict[str, np.ndarray] | None = None
+
+
+@dataclass
 class GenerationContent:
     """Everything a generation holds, rows already numbered 0..n-1 in ``chunks`` order."""
 
@@ -84,6 +96,7 @@ class GenerationContent:
     extra_manifest: dict = field(default_factory=dict)
     # sha256 of a quotable sentence's text -> its float32 vector (see index.sqlite_store); None: no table.
     sentence_vectors: dict[str, np.ndarray] | None = None
+    multilingual: MultilingualContent | None = None
 
 
 def new_generation_id() -> str:
@@ -122,6 +135,19 @@ def publish(index_dir: Path, content: GenerationContent, parent: str | None, hns
     index, kind = build_dense_index(content.vectors, content.dimension, hnsw_threshold)
     faiss.write_index(index, str(tmp / VECTORS_NAME))
     fsync_path(tmp / VECTORS_NAME)
+    names = [VECTORS_NAME, STORE_NAME, BM25_MATRIX_NAME, BM25_VOCAB_NAME]
+    ml = content.multilingual
+    if ml is not None:
+        if ml.vectors.shape != (n, ml.dimension):
+            raise ValueError(
+                f"multilingual vectors {ml.vectors.shape} do not match {n} chunks x {ml.dimension}"
+            )
+        if any(np.shape(v) != (ml.dimension,) for v in (ml.sentence_vectors or {}).values()):
+            raise ValueError(f"a multilingual sentence vector does not have dimension {ml.dimension}")
+        ml_index, ml_kind = build_dense_index(ml.vectors, ml.dimension, hnsw_threshold)
+        faiss.write_index(ml_index, str(tmp / MULTILINGUAL_VECTORS_NAME))
+        fsync_path(tmp / MULTILINGUAL_VECTORS_NAME)
+        names.append(MULTILINGUAL_VECTORS_NAME)
     _fault("after-vectors")
 
     write_store(
@@ -131,6 +157,7 @@ def publish(index_dir: Path, content: GenerationContent, parent: str | None, hns
         content.pages,
         content.chunks,
         content.sentence_vectors,
+        ml.sentence_vectors if ml is not None else None,
     )
     fsync_path(tmp / STORE_NAME)
     _fault("after-store")
@@ -141,11 +168,21 @@ def publish(index_dir: Path, content: GenerationContent, parent: str | None, hns
     _fault("after-bm25")
 
     files = {}
-    for name in (VECTORS_NAME, STORE_NAME, BM25_MATRIX_NAME, BM25_VOCAB_NAME):
+    for name in names:
         files[name] = {"size": (tmp / name).stat().st_size, "sha256": sha256_path(tmp / name)}
     counts = {"documents": len(content.documents), "chunks": n, "pages": len(content.pages)}
     if content.sentence_vectors is not None:  # no table, no count (as in generations written before it)
         counts["sentence_vectors"] = len(content.sentence_vectors)
+    multilingual = None
+    if ml is not None:
+        multilingual = {
+            "model": ml.model_name,
+            "dimension": ml.dimension,
+            "dense_index": ml_kind,
+            "sentence_vectors": ml.sentence_vectors is not None,
+        }
+        if ml.sentence_vectors is not None:
+            counts["multilingual_sentence_vectors"] = len(ml.sentence_vectors)
     manifest = {
         "schema_version": SCHEMA_VERSION,
         "generation": gen_id,
@@ -158,6 +195,7 @@ def publish(index_dir: Path, content: GenerationContent, parent: str | None, hns
         "bm25": content.bm25.params,
         "counts": counts,
         "files": files,
+        "multilingual": multilingual,
         **content.extra_manifest,
     }
     _write_synced(tmp / MANIFEST_NAME, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")

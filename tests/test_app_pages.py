@@ -97,16 +97,16 @@ def test_unanswerable_question_says_why_in_plain_words_and_offers_the_nearest_pa
     warning = " ".join(_texts(reply.warning)).replace("\\", "")  # as read, without Markdown escapes
     assert "Not in the documents" in warning
     # Plain language naming the nearest document, not a threshold: no "<", no scores.
-    assert "found nothing in the ICGG documents" in warning and "“" in warning
+    assert "The documents found do not state it" in warning and "“" in warning
     assert "<" not in warning and not re.search(r"\d\.\d{3}", warning)
-    assert any("Try the names" in m for m in _texts(reply.markdown))
+    assert any("rephrase the question" in m for m in _texts(reply.markdown))
     # The nearest passages are cards that open their document.
     assert any(m == "**The nearest passages**" for m in _texts(reply.markdown))
     openers = [b for b in reply.button if b.label == "Read the whole item" or b.label.startswith("Read page")]
     assert openers
     # The technical reason is still there, folded away.
     detail = next(e for e in reply.expander if e.label == "Technical detail")
-    assert any("best sentence score" in c.value for c in detail.caption)
+    assert any("the reader's best" in c.value for c in detail.caption)
 
 
 def test_follow_up_question_is_answered_with_the_conversation_as_context(app_env):
@@ -581,7 +581,7 @@ def test_with_the_question_log_off_nothing_is_stored_and_no_thumbs_are_shown(app
     assert not get_settings().feedback_db.exists()
 
 
-def test_the_retrieval_test_shows_dense_bm25_and_fused_scores_and_why(app_env, monkeypatch):
+def test_the_retrieval_test_shows_reader_dense_bm25_and_fused_scores_and_why(app_env, monkeypatch):
     at = _sign_in(_library(monkeypatch, PASSWORD), PASSWORD)
     at.text_input(key="library-retrieval-question").set_value(
         "When was the agreement establishing ICGG signed?"
@@ -591,34 +591,22 @@ def test_the_retrieval_test_shows_dense_bm25_and_fused_scores_and_why(app_env, m
     assert any(s.startswith("**Answered**, quoting passage") for s in _texts(at.success))
     table = next(d.value for d in at.dataframe if "Fused (RRF)" in d.value.columns)
     assert {"Rank", "Quoted", "Dense (cosine)", "BM25"} <= set(table.columns)
-    assert "Reader" not in table.columns  # no learned reader yet: no empty column
     assert table["Quoted"].str.contains(r"\[1\]").any()
     assert (table["Dense (cosine)"].notna()).all() and (table["BM25"].notna()).all()
+    # The reader's score beside them, rows in the reader's order (best first), the quoted passage first.
+    read = table["Reader (probability)"].dropna()
+    assert len(read) >= 5 and list(read) == sorted(read, reverse=True)
+    assert table["Quoted"].iloc[0].startswith("[1]")
 
     at.text_input(key="library-retrieval-question").set_value("What is the best recipe for chocolate cake?")
     next(b for b in at.button if b.label == "Test retrieval").click().run()
     assert any(
-        "Refused: nothing on this topic" in w and "best sentence score" in w for w in _texts(at.warning)
+        "Refused: the documents found do not state it" in w and "the reader's best" in w
+        for w in _texts(at.warning)
     )
     from bot.feedback import QuestionLog
 
     assert QuestionLog.from_settings(get_settings()).rows() == []  # staff tests are not logged as questions
-
-
-def test_the_reader_score_column_appears_once_a_reader_fills_it():
-    import dataclasses
-
-    from bot.types import Answer, Passage
-    from index.store import ChunkRecord, DocumentRecord
-    from ui.retrieval_view import READER_COLUMN, passage_rows
-
-    doc = DocumentRecord("d", "/x.md", "h", "news", "T", "2016-05-12", "x.md", None, "en", 1, 1)
-    chunk = ChunkRecord(0, "c", "d", 0, "## Heading\nText.", "Heading", 1, 1, None, 0, 10)
-    passage = Passage(1, 0.03, chunk, doc, dense_score=0.61, bm25_score=4.2)
-    answer = Answer("q", "a", False, passages=[passage])
-    assert READER_COLUMN not in passage_rows(answer, "hybrid")[0]
-    answer.passages = [dataclasses.replace(passage, reader_score=0.87)]
-    assert passage_rows(answer, "hybrid")[0][READER_COLUMN] == 0.87
 
 
 def test_about_says_where_the_conversation_and_the_question_log_live(app_env):

@@ -33,7 +33,7 @@ def _run(*args):
 def _refused(question: str) -> Answer:
     refusal = "The closest the documents come is “X”, which does not give the date you asked for."
     text = "The ICGG documents I have do not answer this."
-    return Answer(question, text, True, reason_category="not_stated", refusal=refusal)
+    return Answer(question, text, True, reason_category="missing_date", refusal=refusal)
 
 
 def test_export_writes_the_most_refused_questions_as_csv_with_a_bom(log, tmp_path):
@@ -50,7 +50,7 @@ def test_export_writes_the_most_refused_questions_as_csv_with_a_bom(log, tmp_pat
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0]["Question"] == "quand le bureau de Lima a-t-il ouvert" and rows[0]["Times asked"] == "2"
-    assert rows[0]["Why not answered"] == "on the topic, but not stated"
+    assert rows[0]["Why not answered"] == "on the topic, but no date given"
 
 
 def test_export_of_wrong_answers_to_standard_output_and_only_recent_days(log):

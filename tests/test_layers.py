@@ -37,6 +37,7 @@ def test_layer_never_imports_a_higher_layer(layer):
     assert not offenders, "\n".join(offenders)
 
 
-def test_settings_module_is_a_leaf():
-    names = _imports(ROOT / "icgg" / "settings.py")
+@pytest.mark.parametrize("leaf", ["settings.py", "i18n.py"])
+def test_settings_and_message_catalogue_modules_are_leaves(leaf):
+    names = _imports(ROOT / "icgg" / leaf)
     assert not {n.split(".")[0] for n in names} & {"ingest", "index", "bot", "ui", "streamlit"}

@@ -1,5 +1,6 @@
-"""The staff's retrieval test (Library tab): a question, the passages the assistant read with their dense,
-BM25 and fused scores (and a learned reader's, once one fills ``Passage.reader_score``), which of them the
+"""The staff's retrieval test (Library tab): a question, the passages the assistant read in the order the
+reader ranked them, with their dense, BM25 and fused retrieval scores and the reader's score (its
+calibrated probability for the passage's best sentence, ``Passage.reader_score``), which of them the
 answer quoted, and why it answered or refused. It calls the same ``Assistant.ask`` as the Ask page and
 stores nothing in the question log.
 """
@@ -16,7 +17,7 @@ from bot.refusal import CATEGORY_LABELS
 from icgg.settings import Settings
 from ui.render import md_escape, md_escape_inline, page_ref, plain_text, window_around
 
-READER_COLUMN = "Reader"
+READER_COLUMN = "Reader (probability)"
 PASSAGE_CHARS = 300
 
 
@@ -26,23 +27,21 @@ def score_column(mode: str) -> str:
 
 
 def passage_rows(answer, mode: str) -> list[dict[str, Any]]:
-    """One row per passage the answerer read, best first. The reader column appears only when some passage
-    carries a reader score."""
+    """One row per passage, in the order the answer reads them (the reader's, best first; passages beyond
+    the reader's depth follow in retrieval order with no reader score). ``Rank`` is the retrieval rank."""
     quoted: dict[int, list[str]] = {}
     for c in answer.citations:
         quoted.setdefault(c.passage_rank, []).append(f"[{c.n}]")
-    with_reader = any(p.reader_score is not None for p in answer.passages)
     rows = []
-    for p in sorted(answer.passages, key=lambda p: p.rank):
+    for p in answer.passages:
         row: dict[str, Any] = {
             "Rank": p.rank,
             "Quoted": " ".join(quoted.get(p.rank, [])),
+            READER_COLUMN: _round(p.reader_score),
             score_column(mode): _round(p.score),
             "Dense (cosine)": _round(p.dense_score),
             "BM25": _round(p.bm25_score),
         }
-        if with_reader:
-            row[READER_COLUMN] = _round(p.reader_score)
         row.update(
             {
                 "Title": p.document.title,
