@@ -13,6 +13,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import streamlit as st
 
+from ui.language import _, language_picker
 from ui.pages import about, ask, library, search
 
 # An emoji icon becomes an inline data: URL in the browser. A ":material/...:" page icon would make every
@@ -20,12 +21,13 @@ from ui.pages import about, ask, library, search
 PAGE_ICON = "🌐"
 st.set_page_config(page_title="ICGG knowledge assistant", page_icon=PAGE_ICON)
 
+language_picker()  # in the sidebar; the page titles below are in the language it holds
 page = st.navigation(
     [
-        st.Page(ask.render, title="Ask", icon=":material/chat:", url_path="ask", default=True),
-        st.Page(search.render, title="Search", icon=":material/search:", url_path="search"),
-        st.Page(library.render, title="Library", icon=":material/library_books:", url_path="library"),
-        st.Page(about.render, title="About", icon=":material/info:", url_path="about"),
+        st.Page(ask.render, title=_("Ask"), icon=":material/chat:", url_path="ask", default=True),
+        st.Page(search.render, title=_("Search"), icon=":material/search:", url_path="search"),
+        st.Page(library.render, title=_("Library"), icon=":material/library_books:", url_path="library"),
+        st.Page(about.render, title=_("About"), icon=":material/info:", url_path="about"),
     ]
 )
 # The chat reads best in a narrow column (and on phones); the search and staff tables need the width.

@@ -47,7 +47,7 @@ PASSWORD = "screens-only"
 ANSWERED = "What were the objectives of the first six-year plan of ICGG?"
 REFUSED = "How many people took part in the 2021 online training?"
 SEARCH = "training course"
-RETRIEVAL = "When was the agreement establishing ICGG signed?"
+RETRIEVAL = "When was the ICGG agreement signed and the centre inaugurated?"
 MAX_HEIGHT = 7000
 WAIT_MS = 240_000
 

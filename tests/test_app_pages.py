@@ -73,7 +73,7 @@ def test_empty_chat_offers_starter_questions_and_a_starter_gets_an_answer(app_en
 
 def test_question_gets_an_answer_whose_markers_link_to_numbered_source_cards(app_env):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    _ask(at, "When was the agreement establishing ICGG signed?")
+    _ask(at, "When was the ICGG agreement signed and the centre inaugurated?")
     reply = at.chat_message[-1]
     assert reply.name == "assistant"
     body = reply.markdown[0].value
@@ -545,7 +545,7 @@ def test_feedback_on_an_answer_is_stored_and_shown_to_staff(app_env, monkeypatch
     from bot.feedback import QuestionLog
 
     ask = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    _ask(ask, "When was the agreement establishing ICGG signed?")
+    _ask(ask, "When was the ICGG agreement signed and the centre inaugurated?")
     _ask(ask, "What is the best recipe for chocolate cake with raspberries?")
     assert len(ask.feedback) == 2  # one per answer, refusals included
     ask.feedback[0].set_value(0).run()
@@ -576,7 +576,7 @@ def test_with_the_question_log_off_nothing_is_stored_and_no_thumbs_are_shown(app
     monkeypatch.setenv("ICGG_LOG_QUESTIONS", "false")
     get_settings.cache_clear()
     ask = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    _ask(ask, "When was the agreement establishing ICGG signed?")
+    _ask(ask, "When was the ICGG agreement signed and the centre inaugurated?")
     assert not ask.feedback
     assert not get_settings().feedback_db.exists()
 
@@ -584,7 +584,7 @@ def test_with_the_question_log_off_nothing_is_stored_and_no_thumbs_are_shown(app
 def test_the_retrieval_test_shows_reader_dense_bm25_and_fused_scores_and_why(app_env, monkeypatch):
     at = _sign_in(_library(monkeypatch, PASSWORD), PASSWORD)
     at.text_input(key="library-retrieval-question").set_value(
-        "When was the agreement establishing ICGG signed?"
+        "When was the ICGG agreement signed and the centre inaugurated?"
     )
     next(b for b in at.button if b.label == "Test retrieval").click().run()
     assert not at.exception

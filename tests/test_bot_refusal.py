@@ -69,15 +69,15 @@ def test_every_refusal_sentence_and_hint_is_translated(language):
     passages = _fake_passages()
     for category in (*CATEGORIES, None):
         text = refusal_text(passages, category, language)
-        assert "“Field note”" in text and "{" not in text
+        assert "Field note" in text and "{" not in text
         if language != "en":
             assert text != refusal_text(passages, category, "en"), (language, category)
             assert rephrase_hint(category, language) != rephrase_hint(category, "en")
 
 
 class _Reading:
-    passages = [object()]
-    sentences = [object()]
+    passages = (object(),)
+    sentences = (object(),)
     best_prob = 0.02
 
 
@@ -104,10 +104,7 @@ def test_refusal_sentences_name_the_nearest_document_in_plain_words(assistant):
         assert f"“{title}”" in text
         assert "<" not in text and "0." not in text  # no thresholds, no scores
     assert "give the number you asked for" in refusal_text(passages, MISSING_NUMBER)
-    assert (
-        refusal_text([], NO_RELEVANT_PASSAGE)
-        == "I found nothing in the ICGG documents about this."
-    )
+    assert refusal_text([], NO_RELEVANT_PASSAGE) == "I found nothing in the ICGG documents about this."
     assert all(rephrase_hint(c) for c in (*CATEGORIES, None))
 
 

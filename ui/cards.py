@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from ui import served_files
+from ui.language import _
 from ui.render import (
     find_quote,
     highlight_quote,
@@ -76,7 +77,9 @@ def pdf_link(doc: DocumentRecord, page: int, quote: str = "") -> str | None:
     url = served_files.pdf_page_url(
         doc.doc_id, doc.content_hash, doc.path, page, app_settings(), find=quote or None
     )
-    return f"[Open the PDF at page {page} ↗]({url})" if url else None
+    if not url:
+        return None
+    return "[" + _("Open the PDF at page {page}").format(page=page) + f" ↗]({url})"
 
 
 def find_hint(quote: str) -> str:
@@ -85,7 +88,7 @@ def find_hint(quote: str) -> str:
     start = " ".join(words[: served_files.FIND_WORDS]) + (
         " …" if len(words) > served_files.FIND_WORDS else ""
     )
-    return "In the PDF, search (Ctrl+F) for: “" + md_escape_inline(start) + "”"
+    return _("In the PDF, search (Ctrl+F) for: “{words}”").format(words=md_escape_inline(start))
 
 
 def _page_or_passage(assistant: Assistant, doc_id: str, page: int, passage: Passage | None) -> str:
@@ -103,9 +106,11 @@ def document_actions(doc: DocumentRecord, page: int, quote: str, key: str) -> No
         cols[0].markdown(link)
     target = cols[-1]
     if is_pdf(doc):
-        if target.button(f"Read page {page} here", key=f"{key}-page", icon=":material/article:"):
+        if target.button(
+            _("Read page {page} here").format(page=page), key=f"{key}-page", icon=":material/article:"
+        ):
             show_page(doc.doc_id, page, quote)
-    elif target.button("Read the whole item", key=f"{key}-item", icon=":material/newspaper:"):
+    elif target.button(_("Read the whole item"), key=f"{key}-item", icon=":material/newspaper:"):
         show_document(doc.doc_id, quote)
     if link and quote:
         st.caption(find_hint(quote))
@@ -158,7 +163,7 @@ def nearest_passages(answer: Answer, limit: int = 3) -> list[Passage]:
 
 def strip_heading_line(text: str, heading: str) -> str:
     """The chunk text without a leading copy of its heading (shown separately as a caption)."""
-    first, _, rest = text.lstrip().partition("\n")
+    first, _sep, rest = text.lstrip().partition("\n")
     if heading and first.lstrip("# ").strip() == heading.strip() and rest.strip():
         return rest.lstrip()
     return text
@@ -171,15 +176,19 @@ def _document(assistant: Assistant, doc_id: str) -> DocumentRecord | None:
         return None
 
 
-@st.dialog("Source page", width="large")
 def show_page(doc_id: str, page: int, quote: str = "") -> None:
     """One page of a PDF inside the app, cited sentence highlighted (works without static serving)."""
+    st.dialog(_("Source page"), width="large")(_page_dialog)(doc_id, page, quote)
+
+
+def _page_dialog(doc_id: str, page: int, quote: str = "") -> None:
     assistant = current_assistant()
     doc = _document(assistant, doc_id) if assistant else None
     if doc is None:
-        st.warning("This document is no longer in the index.")
+        st.warning(_("This document is no longer in the index."))
         return
-    st.markdown(source_line(doc.title, doc.date, pretty_type(doc.doc_type), f"page {page} of {doc.n_pages}"))
+    where = _("page {page} of {pages}").format(page=page, pages=doc.n_pages)
+    st.markdown(source_line(doc.title, doc.date, pretty_type(doc.doc_type), where))
     st.markdown(highlight_quote(assistant.page_text(doc_id, page), quote))
     link = pdf_link(doc, page, quote)
     if link:
@@ -187,16 +196,19 @@ def show_page(doc_id: str, page: int, quote: str = "") -> None:
     else:
         data = served_files.read_pdf_bytes(doc.path, app_settings())
         if data:
-            st.download_button("Download the PDF", data, file_name=f"{doc_id}.pdf", mime="application/pdf")
+            st.download_button(_("Download the PDF"), data, file_name=f"{doc_id}.pdf", mime="application/pdf")
 
 
-@st.dialog("Document", width="large")
 def show_document(doc_id: str, quote: str = "") -> None:
     """A whole document (a news item) inside the app, cited sentence highlighted."""
+    st.dialog(_("Document"), width="large")(_document_dialog)(doc_id, quote)
+
+
+def _document_dialog(doc_id: str, quote: str = "") -> None:
     assistant = current_assistant()
     doc = _document(assistant, doc_id) if assistant else None
     if doc is None:
-        st.warning("This document is no longer in the index.")
+        st.warning(_("This document is no longer in the index."))
         return
     st.markdown(f"### {md_escape_inline(doc.title)}")
     st.caption(
@@ -204,6 +216,6 @@ def show_document(doc_id: str, quote: str = "") -> None:
     )
     for _page, _label, text in assistant.document_pages(doc_id):
         st.markdown(highlight_quote(text, quote))
-    link = safe_link(doc.source, "Original page ↗")
+    link = safe_link(doc.source, _("Original page") + " ↗")
     if link:
         st.markdown(link)

@@ -12,12 +12,14 @@ from typing import Any
 import streamlit as st
 
 from bot.feedback import MAX_COMMENT_CHARS, THUMBS_DOWN
+from icgg.i18n import N_
+from ui.language import _
 from ui.resources import question_log
 
 log = logging.getLogger(__name__)
 
-COMMENT_HELP = "Read by the ICGG staff to improve the documents. Please do not include personal details."
-THANKS = "Thank you: the ICGG staff will read your comment."
+COMMENT_HELP = N_("Read by the ICGG staff to improve the documents. Please do not include personal details.")
+THANKS = N_("Thank you: the ICGG staff will read your comment.")
 
 
 def record_question(answer) -> int | None:
@@ -52,21 +54,25 @@ def feedback_controls(message: dict[str, Any], key: str) -> None:
     if rating is None:
         return
     if message.get("comment_sent"):
-        st.caption(THANKS)
+        st.caption(_(THANKS))
         return
-    label = "What is wrong or missing? (optional)" if rating == THUMBS_DOWN else "Anything to add? (optional)"
+    label = (
+        _("What is wrong or missing? (optional)")
+        if rating == THUMBS_DOWN
+        else _("Anything to add? (optional)")
+    )
     with st.form(f"feedback-form-{key}", border=False, clear_on_submit=True):
         comment = st.text_input(
-            label, key=f"feedback-comment-{key}", max_chars=MAX_COMMENT_CHARS, help=COMMENT_HELP
+            label, key=f"feedback-comment-{key}", max_chars=MAX_COMMENT_CHARS, help=_(COMMENT_HELP)
         )
-        sent = st.form_submit_button("Send comment", icon=":material/send:")
+        sent = st.form_submit_button(_("Send comment"), icon=":material/send:")
     if sent and comment.strip():
         store = question_log()
         try:
             if store is not None:
                 store.rate(row_id, rating, comment)
             message["comment_sent"] = True
-            st.caption(THANKS)
+            st.caption(_(THANKS))
         except Exception:
             log.exception("could not store a comment")
-            st.error("Your comment could not be saved. Please try again later.", icon=":material/error:")
+            st.error(_("Your comment could not be saved. Please try again later."), icon=":material/error:")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from icgg.i18n import N_
+
 # CommonMark lets any ASCII punctuation be backslash-escaped. These are the characters that start
 # Markdown, GFM, LaTeX ($) or Streamlit directive (:color[...], :material/icon:) syntax.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&^\"'])")
@@ -105,9 +107,10 @@ def source_line(title: str, date: str | None, doc_type: str, page: str | None = 
 
 def pretty_type(doc_type: str) -> str:
     """A human label for a document type ("news" → "News item")."""
-    return {"news": "News item", "report": "Report", "pdf": "PDF document"}.get(
-        doc_type, doc_type.replace("_", " ").capitalize()
-    )
+    from ui.language import _
+
+    known = {"news": N_("News item"), "report": N_("Report"), "pdf": N_("PDF document")}
+    return _(known[doc_type]) if doc_type in known else doc_type.replace("_", " ").capitalize()
 
 
 def bullet_list(lines: Iterable[str]) -> str:

@@ -40,7 +40,8 @@ def relative_path(path: str) -> str:
 
 
 def document_of(path: str, named: Iterable[str]) -> str:
-    """The question's name for the document at ``path`` when it names it (a suffix match), else its corpus path."""
+    """The question's name for the document at ``path`` when it names it (a suffix match), else its corpus
+    path."""
     path = path.replace("\\", "/")
     for doc in named:
         if path == doc or path.endswith("/" + doc):

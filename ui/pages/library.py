@@ -24,6 +24,7 @@ import streamlit as st
 
 from icgg.settings import Settings
 from ui.jobs import IngestJob, JobSnapshot
+from ui.language import _
 from ui.render import md_code, md_escape, md_escape_inline, pretty_type
 from ui.resources import app_settings, current_assistant, get_embedder, ingest_job_slot
 from ui.retrieval_view import render_retrieval_test
@@ -61,22 +62,25 @@ def password_matches(given: str, expected: str) -> bool:
 
 
 def render() -> None:
-    st.title("Library")
+    st.title(_("Library"))
     settings = app_settings()
     expected = configured_password(settings)
     if not expected:
         st.warning(
-            "**Staff login is disabled**: no staff password is configured. Set the environment variable "
-            "`ICGG_ADMIN_PASSWORD` (or `admin_password` in `.streamlit/secrets.toml`) and restart the app.",
+            _(
+                "**Staff login is disabled**: no staff password is configured. Set the environment "
+                "variable `ICGG_ADMIN_PASSWORD` (or `admin_password` in `.streamlit/secrets.toml`) and "
+                "restart the app."
+            ),
             icon=":material/lock:",
         )
         return
     if not st.session_state.get(SIGNED_IN):
         _login_form(expected)
         return
-    st.button("Sign out", key="library-signout", icon=":material/logout:", on_click=_sign_out)
+    st.button(_("Sign out"), key="library-signout", icon=":material/logout:", on_click=_sign_out)
     assistant = current_assistant(settings)
-    collection, usage, retrieval = st.tabs(["Collection", "What users ask", "Retrieval test"])
+    collection, usage, retrieval = st.tabs([_("Collection"), _("What users ask"), _("Retrieval test")])
     with collection:
         if FLASH in st.session_state:
             st.success(st.session_state.pop(FLASH))
@@ -101,16 +105,16 @@ def render() -> None:
 
 # --- sign in ------------------------------------------------------------------------------------------
 def _login_form(expected: str) -> None:
-    st.write("Staff only: sign in to manage the document collection.")
+    st.write(_("Staff only: sign in to manage the document collection."))
     failures: list[float] = st.session_state.setdefault(FAILED_LOGINS, [])
     recent = [t for t in failures if time.time() - t < LOCKOUT_S]
     with st.form("library-login", clear_on_submit=True):
-        given = st.text_input("Staff password", type="password", key="library-password")
-        submitted = st.form_submit_button("Sign in", icon=":material/login:")
+        given = st.text_input(_("Staff password"), type="password", key="library-password")
+        submitted = st.form_submit_button(_("Sign in"), icon=":material/login:")
     if not submitted:
         return
     if len(recent) >= MAX_FAILED_LOGINS:
-        st.error("Too many failed attempts. Wait a minute and try again.", icon=":material/lock_clock:")
+        st.error(_("Too many failed attempts. Wait a minute and try again."), icon=":material/lock_clock:")
         return
     if password_matches(given, expected):
         st.session_state[SIGNED_IN] = True
@@ -118,7 +122,7 @@ def _login_form(expected: str) -> None:
         st.rerun()
     failures.append(time.time())
     log.warning("failed staff sign-in attempt")
-    st.error("Wrong password.", icon=":material/error:")
+    st.error(_("Wrong password."), icon=":material/error:")
 
 
 def _sign_out() -> None:
@@ -140,7 +144,7 @@ def _stats(assistant) -> None:
         log.exception("index statistics unavailable")
         st.warning("Index statistics are unavailable right now.")
         return
-    st.subheader("Index")
+    st.subheader(_("Index"))
     cols = st.columns(3)
     cols[0].metric("Documents", stats.get("documents", 0))
     cols[1].metric("Passages (chunks)", stats.get("chunks", 0))
@@ -198,7 +202,7 @@ def start_reindex(settings: Settings, *, prune: bool, rebuild: bool) -> IngestJo
 
 
 def _reindex(settings: Settings) -> None:
-    st.subheader("Re-index")
+    st.subheader(_("Re-index"))
     job = current_job(settings)
     running = job is not None and job.running
     with st.form("library-reindex"):
@@ -284,7 +288,7 @@ def _job_report(snap: JobSnapshot) -> None:
 
 # --- upload ----------------------------------------------------------------------------------------------
 def _upload(settings: Settings) -> None:
-    st.subheader("Add documents")
+    st.subheader(_("Add documents"))
     nonce = st.session_state.setdefault("library_upload_nonce", 0)
     with st.form("library-upload", clear_on_submit=True):
         files = st.file_uploader(
@@ -324,7 +328,7 @@ def _described(upload) -> str:
 
 # --- documents and removal -----------------------------------------------------------------------------
 def _documents(assistant, settings: Settings) -> None:
-    st.subheader("Documents")
+    st.subheader(_("Documents"))
     docs = assistant.browse(sort="date")
     indexed_paths = {str(Path(d.path)) for d in docs}
     failed = _failed_uploads(settings)
@@ -416,7 +420,7 @@ def _forget_removal() -> None:
 
 
 def _remove(assistant, settings: Settings) -> None:
-    st.subheader("Remove a document")
+    st.subheader(_("Remove a document"))
     items = {r.key: r for r in removable_items(assistant, settings)}
     if not items:
         st.caption("Nothing to remove.")

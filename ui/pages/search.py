@@ -15,25 +15,27 @@ import pandas as pd
 import streamlit as st
 
 from bot.csv_export import csv_bytes
+from icgg.i18n import N_
 from index.store import Filters
 from ui.cards import passage_card
 from ui.charts import timeline_chart, year_span
+from ui.language import _
 from ui.pages.no_index import render_no_index
 from ui.render import md_escape_inline, page_ref, plain_text, pretty_type
 from ui.resources import current_assistant
 
 MODES = {
-    "hybrid": "Hybrid (meaning + keywords)",
-    "dense": "Meaning only (dense)",
-    "bm25": "Keywords only (BM25)",
+    "hybrid": N_("Hybrid (meaning + keywords)"),
+    "dense": N_("Meaning only (dense)"),
+    "bm25": N_("Keywords only (BM25)"),
 }
-SORTS = {"relevance": "Relevance", "date": "Newest first"}
+SORTS = {"relevance": N_("Relevance"), "date": N_("Newest first")}
 CARDS_SHOWN = 20
 DEFAULT_K = 10
 
 
 def render() -> None:
-    st.title("Search the archive")
+    st.title(_("Search the archive"))
     assistant = current_assistant()
     if assistant is None:
         render_no_index()
@@ -43,21 +45,27 @@ def render() -> None:
     years = sorted({int(d.date[:4]) for d in all_docs if d.date and d.date[:4].isdigit()})
 
     query = st.text_input(
-        "Search", key="search-query", placeholder="e.g. training course in Laos — leave empty to browse"
+        _("Search"), key="search-query", placeholder=_("e.g. training course in Laos — leave empty to browse")
     )
     with st.expander(_filters_label(years), key="search-filters", icon=":material/tune:"):
         left, right = st.columns(2)
         chosen_types = left.multiselect(
-            "Document type", types, key="search-types", format_func=pretty_type, placeholder="All types"
+            _("Document type"), types, key="search-types", format_func=pretty_type, placeholder=_("All types")
         )
         year_range = None
         if len(years) > 1:
-            year_range = right.slider("Years", years[0], years[-1], (years[0], years[-1]), key="search-years")
+            year_range = right.slider(
+                _("Years"), years[0], years[-1], (years[0], years[-1]), key="search-years"
+            )
         cols = st.columns(3)
-        mode = cols[0].selectbox("Retrieval", list(MODES), format_func=MODES.get, key="search-mode")
-        sort = cols[1].selectbox("Sort", list(SORTS), format_func=SORTS.get, key="search-sort")
+        mode = cols[0].selectbox(
+            _("Retrieval"), list(MODES), format_func=lambda m: _label(MODES, m), key="search-mode"
+        )
+        sort = cols[1].selectbox(
+            _("Sort"), list(SORTS), format_func=lambda s: _label(SORTS, s), key="search-sort"
+        )
         k = cols[2].number_input(
-            "Results", min_value=5, max_value=50, value=DEFAULT_K, step=5, key="search-k"
+            _("Results"), min_value=5, max_value=50, value=DEFAULT_K, step=5, key="search-k"
         )
 
     filters = Filters(
@@ -72,6 +80,11 @@ def render() -> None:
         _browse(assistant, filters, span)
 
 
+def _label(labels: dict[str, str], key: str) -> str:
+    """The label of option ``key`` in the interface's language."""
+    return _(labels[key])
+
+
 def _filters_label(years: list[int]) -> str:
     """The panel's title, naming the filters in force (read from the widgets' state of the last run)."""
     state = st.session_state
@@ -80,11 +93,12 @@ def _filters_label(years: list[int]) -> str:
     if chosen and years and tuple(chosen) != (years[0], years[-1]):
         parts.append(f"{chosen[0]}–{chosen[1]}")
     if state.get("search-sort") == "date":
-        parts.append(SORTS["date"].lower())
+        parts.append(_label(SORTS, "date").lower())
     if state.get("search-mode") not in (None, "hybrid"):
-        parts.append(MODES[state["search-mode"]].lower())
+        parts.append(_label(MODES, state["search-mode"]).lower())
     shown = " · ".join(p for p in parts if p)
-    return f"Filters and sorting: {md_escape_inline(shown)}" if shown else "Filters and sorting"
+    label = _("Filters and sorting")
+    return f"{label}: {md_escape_inline(shown)}" if shown else label
 
 
 def _search(assistant, query: str, filters: Filters, mode: str, sort: str, k: int, span: list[int]) -> None:
@@ -96,7 +110,7 @@ def _search(assistant, query: str, filters: Filters, mode: str, sort: str, k: in
         st.error(md_escape_inline(str(exc)), icon=":material/error:")
         return
     if not ranked and not matching:
-        st.info("No passage matches this query with these filters.", icon=":material/search_off:")
+        st.info(_("No passage matches this query with these filters."), icon=":material/search_off:")
         return
     # Every document the search found: those holding all the words, and those the ranking put in the top k.
     found = {p.document.doc_id: p for p in matching}
@@ -105,17 +119,26 @@ def _search(assistant, query: str, filters: Filters, mode: str, sort: str, k: in
     if sort == "date":
         shown = _newest_first(list(found.values()))[:k]
         st.caption(
-            f"{len(found)} documents contain every search word or rank in the top {k}; "
-            f"the {len(shown)} newest are shown, newest first · mode: {mode}"
+            _(
+                "{found} documents contain every search word or rank in the top {k}; the {shown} newest are "
+                "shown, newest first · mode: {mode}"
+            ).format(found=len(found), k=k, shown=len(shown), mode=mode)
         )
     else:
         shown = ranked
         st.caption(
-            f"{len(ranked)} passages from {len({p.document.doc_id for p in ranked})} documents · mode: {mode}"
-            f" · {len(matching)} documents contain every search word"
+            _(
+                "{passages} passages from {documents} documents · mode: {mode} · {matching} documents "
+                "contain every search word"
+            ).format(
+                passages=len(ranked),
+                documents=len({p.document.doc_id for p in ranked}),
+                mode=mode,
+                matching=len(matching),
+            )
         )
     by_date = sort == "date"
-    cards, table, timeline = st.tabs(["Passages", "Table", "Timeline"])
+    cards, table, timeline = st.tabs([_("Passages"), _("Table"), _("Timeline")])
     with cards:
         for i, p in enumerate(shown[:CARDS_SHOWN]):
             passage_card(p, key=f"search-{i}", numbered=not by_date)
@@ -123,8 +146,10 @@ def _search(assistant, query: str, filters: Filters, mode: str, sort: str, k: in
         _table_and_export([_passage_row(p, ranked=not by_date) for p in shown], "icgg-search.csv")
     with timeline:
         st.caption(
-            f"Documents per year: all {len(found)} documents that contain every search word or rank in the "
-            "top results, not only the cards shown."
+            _(
+                "Documents per year: all {found} documents that contain every search word or rank in the top "
+                "results, not only the cards shown."
+            ).format(found=len(found))
         )
         _timeline([p.document for p in found.values()], span)
 
@@ -153,9 +178,13 @@ def _passage_row(p, *, ranked: bool) -> dict[str, Any]:
 def _browse(assistant, filters: Filters, span: list[int]) -> None:
     # Without a query there is no relevance: the archive is listed newest first.
     docs = assistant.browse(None if filters.is_empty() else filters, sort="date")
-    st.caption(f"Browsing the archive: {len(docs)} documents. Type a query to search passages.")
+    st.caption(
+        _("Browsing the archive: {documents} documents. Type a query to search passages.").format(
+            documents=len(docs)
+        )
+    )
     if not docs:
-        st.info("No document matches these filters.", icon=":material/search_off:")
+        st.info(_("No document matches these filters."), icon=":material/search_off:")
         return
     rows = [
         {
@@ -169,7 +198,7 @@ def _browse(assistant, filters: Filters, span: list[int]) -> None:
         }
         for d in docs
     ]
-    table, timeline = st.tabs(["Documents", "Timeline"])
+    table, timeline = st.tabs([_("Documents"), _("Timeline")])
     with table:
         _table_and_export(rows, "icgg-documents.csv")
     with timeline:
@@ -179,7 +208,7 @@ def _browse(assistant, filters: Filters, span: list[int]) -> None:
 def _table_and_export(rows: list[dict[str, Any]], file_name: str) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.download_button(
-        "Download CSV",
+        _("Download CSV"),
         csv_bytes(rows),
         file_name=file_name,
         mime="text/csv",
@@ -191,9 +220,9 @@ def _table_and_export(rows: list[dict[str, Any]], file_name: str) -> None:
 def _timeline(docs, span: list[int]) -> None:
     chart = timeline_chart(docs, span)
     if chart is None:
-        st.caption("None of these documents is dated.")
+        st.caption(_("None of these documents is dated."))
         return
     undated = sum(1 for d in docs if not d.date)
     if undated:
-        st.caption(f"{undated} undated documents are not shown.")
+        st.caption(_("{undated} undated documents are not shown.").format(undated=undated))
     st.altair_chart(chart, width="stretch")
