@@ -124,11 +124,25 @@ def capture(browser, url: str, size: dict, label: str, shots: list[tuple[str, st
     page.get_by_role("textbox", name="Question").fill(RETRIEVAL)
     page.get_by_role("button", name="Test retrieval").click()
     page.get_by_text("quoting passage").wait_for(timeout=WAIT_MS)
-    shot("library-retrieval-test", f"Library: retrieval test of “{RETRIEVAL}” with dense, BM25, fused scores")
+    shot(
+        "library-retrieval-test",
+        f"Library: retrieval test of “{RETRIEVAL}” with the reader's, dense, BM25 and fused scores",
+    )
 
     page.goto(f"{url}/about")
     page.get_by_text("How answers are made").wait_for(timeout=WAIT_MS)
     shot("about", "About: what the assistant is, how it answers, where your questions go")
+    context.close()
+
+    # An Arabic browser (Accept-Language: ar): the interface in Arabic, right to left.
+    context = browser.new_context(viewport=size, is_mobile=mobile, has_touch=mobile, locale="ar")
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    page.goto(url)
+    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=WAIT_MS)
+    page.get_by_test_id("stButton").filter(has_text="ICGG").first.click()
+    answer_done(page, 1)
+    shot("ask-arabic", "Ask in Arabic (browser language): the interface right to left, English quotes cited")
     context.close()
 
 

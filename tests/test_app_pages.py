@@ -425,12 +425,14 @@ def test_after_a_removal_nothing_is_armed_and_one_more_click_removes_nothing(app
     _arm_removal(at, _some_document(0))
     _button(at, "library-remove-confirm").click().run()
     assert _documents_metric(at) == before - 1
+    assert any(s.startswith("Removed") for s in _texts(at.success))
 
     # The confirmation is gone and the picker is empty again: it did not jump to another document.
     assert _button(at, "library-remove-confirm") is None
     assert at.selectbox(key="library-remove-doc").value is None
     _arm_removal(at, None)  # the click that used to delete an unrelated document
     assert any("Choose the document to remove first" in w for w in _texts(at.warning))
+    assert not any(s.startswith("Removed") for s in _texts(at.success))  # the old result is gone
     assert _button(at, "library-remove-confirm") is None
     assert _documents_metric(at) == before - 1
 

@@ -431,3 +431,67 @@ def test_no_request_leaves_127_0_0_1_during_a_whole_session(app, browser):
     assert any("/_stcore/stream" in u for u in requests)  # the recording saw the app's own traffic
     leaving = sorted({u for u in requests if not is_local_request(u)})
     assert leaving == [], leaving
+
+
+# --- the interface in the reader's language ---------------------------------------------------------------
+def test_an_arabic_browser_gets_a_right_to_left_arabic_interface_and_a_cited_answer(app, browser):
+    from icgg.i18n import translate
+    from ui.pages.ask import STARTER_QUESTIONS
+
+    context = _context(browser, locale="ar")  # Accept-Language: ar
+    try:
+        page = context.new_page()
+        page.goto(app.url)
+        title = translate("Ask the ICGG documents", "ar")
+        page.get_by_role("heading", name=title).wait_for(timeout=ANSWER_TIMEOUT_MS)
+        main = page.get_by_test_id("stMain")
+        assert main.evaluate("e => getComputedStyle(e).direction") == "rtl"
+        sidebar = page.get_by_test_id("stSidebar")
+        assert sidebar.evaluate("e => getComputedStyle(e).direction") == "rtl"
+        assert "العربية" in sidebar.inner_text()
+        assert translate("Ask", "ar") in sidebar.inner_text()  # the page titles too
+        page.get_by_role("button", name=translate(STARTER_QUESTIONS[0], "ar")).click()
+        reply = _wait_for_answer(page)
+        text = reply.inner_text()
+        assert (
+            translate("The documents are in English; here are the passages that answer your question:", "ar")
+            in text
+        )
+        assert "2016" in text  # the English quote, verbatim
+        assert reply.locator("a[href^='#cite-']").count() >= 1
+        assert translate("Sources", "ar") in text
+        box, chat = reply.bounding_box(), page.get_by_test_id("stChatInput").bounding_box()
+        assert box is not None and chat is not None
+        # Right to left: the message's text starts at the right edge of its column.
+        para = reply.get_by_test_id("stMarkdownContainer").first
+        assert para.evaluate("e => getComputedStyle(e).direction") == "rtl"
+        assert para.evaluate("e => getComputedStyle(e).textAlign") in ("right", "start")
+        _shot(page, "ask-arabic")
+        assert page.get_by_test_id("stException").count() == 0
+    finally:
+        context.close()
+
+
+def test_the_language_picker_switches_to_french_and_a_french_question_is_answered(app, page):
+    from icgg.i18n import translate
+
+    page.goto(app.url)  # Chromium's default Accept-Language: English
+    page.get_by_role("heading", name="Ask the ICGG documents").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    picker = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox")
+    picker.click()
+    page.get_by_role("option", name="Français").click()
+    page.get_by_role("heading", name=translate("Ask the ICGG documents", "fr")).wait_for()
+    wait_until_idle(page)
+    ask(page, "Quand l’accord de l’ICGG a-t-il été signé et le centre inauguré ?")
+    reply = _wait_for_answer(page)
+    text = reply.inner_text()
+    assert (
+        translate("The documents are in English; here are the passages that answer your question:", "fr")
+        in text
+    )
+    assert "2016" in text and reply.locator("a[href^='#cite-']").count() >= 1
+    assert page.get_by_test_id("stMain").evaluate("e => getComputedStyle(e).direction") == "ltr"
+    # The choice holds on the next page of the same session.
+    page.get_by_test_id("stSidebarNav").get_by_text(translate("About", "fr")).click()
+    page.get_by_role("heading", name=translate("About this assistant", "fr")).wait_for()
+    _shot(page, "about-french")
