@@ -44,7 +44,7 @@ from browser_support import (  # noqa: E402
 
 OUT = ROOT / "bench" / "results" / "screens"
 PASSWORD = "screens-only"
-ANSWERED = "What were the objectives of the first six-year plan of ICGG?"
+ANSWERED = "Which training courses has ICGG run for developing countries?"
 REFUSED = "How many people took part in the 2021 online training?"
 SEARCH = "training course"
 RETRIEVAL = "When was the ICGG agreement signed and the centre inaugurated?"
@@ -58,7 +58,7 @@ def full_page(page, path: Path, width: int) -> None:
     wait_until_idle(page)
     page.wait_for_timeout(600)  # charts and fonts settle
     height = page.evaluate(
-        "Math.max(document.querySelector('[data-testid=stMain]')?.scrollHeight || 0,"
+        "Math.max(document.querySelector('.stMain')?.scrollHeight || 0,"
         " document.documentElement.scrollHeight)"
     )
     original = page.viewport_size

@@ -131,6 +131,15 @@ def test_a_refusal_is_worded_in_the_interface_language(app_env):
     assert "Los documentos encontrados" in warning or "No encontré nada" in warning
 
 
+@pytest.mark.parametrize("language", OTHER_LANGUAGES)
+def test_the_page_titles_of_the_navigation_are_translated(language):
+    from ui.pages import TITLES
+
+    same_word = {("fr", "Index")}
+    for title in TITLES.values():
+        assert (language, title) in same_word or translate(title, language) != title, (language, title)
+
+
 @pytest.mark.parametrize(
     ("header", "language"),
     [

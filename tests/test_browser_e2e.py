@@ -170,7 +170,7 @@ def test_a_cited_pdf_opens_at_the_cited_page_where_the_sentence_can_be_found(app
     from pypdf import PdfReader
 
     page.goto(app.url)
-    ask(page, "What were the objectives of the first six-year plan of ICGG?")
+    ask(page, "Which training courses has ICGG run for developing countries?")
     reply = _wait_for_answer(page)
     pdf_link = "a[href*='app/static/docs/']"
     card = reply.locator("div[class*='st-key-card-cite-']").filter(has=page.locator(pdf_link)).first
@@ -237,7 +237,11 @@ def test_feedback_is_stored_and_shown_in_the_staff_view(app, page, second_page):
     panel.get_by_text("Answers marked wrong").wait_for()
     wrong = panel.get_by_test_id("stMetric").filter(has_text="Marked wrong")
     assert int(wrong.get_by_test_id("stMetricValue").inner_text()) >= 1
-    assert panel.get_by_text("Names the inauguration guests, not who signed").count() >= 1  # the grid's cells
+    # The grid draws its cells on a canvas: read the table through its CSV download.
+    with staff.expect_download() as download:
+        panel.locator("div[class*='st-key-usage-icgg-answers-marked-wrong']").get_by_role("button").click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert question in exported and "Names the inauguration guests, not who signed" in exported
     _shot(staff, "library-what-users-ask")
 
 
@@ -265,7 +269,7 @@ def test_phone_width_ask_and_search_fit_without_horizontal_scrolling(app, browse
         first.wait_for(timeout=ANSWER_TIMEOUT_MS)
         wait_until_idle(page)
         # The filters are folded away: the first result starts on the first screen.
-        assert not page.get_by_role("combobox").first.is_visible()
+        assert not page.locator(".stMain").get_by_role("combobox").first.is_visible()
         assert first.bounding_box()["y"] < PHONE["height"]
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         _shot(page, "search-phone")
@@ -381,8 +385,8 @@ def test_removal_names_its_document_and_one_more_click_removes_nothing(app, corp
     wait_until_idle(page)
     assert _documents_metric(page) == before - 1 and not note.exists()
 
-    # Disarmed: nothing is preselected, and pressing Remove… again removes nothing.
-    assert page.get_by_role("button", name=re.compile("^Yes, remove")).count() == 0
+    # Disarmed: the confirmation goes with the run that used it, and pressing Remove… again removes nothing.
+    page.get_by_role("button", name=re.compile("^Yes, remove")).wait_for(state="detached", timeout=30_000)
     page.get_by_role("button", name="Remove…").click()
     page.get_by_text("Choose the document to remove first.").wait_for()
     wait_until_idle(page)
@@ -444,12 +448,14 @@ def test_an_arabic_browser_gets_a_right_to_left_arabic_interface_and_a_cited_ans
         page.goto(app.url)
         title = translate("Ask the ICGG documents", "ar")
         page.get_by_role("heading", name=title).wait_for(timeout=ANSWER_TIMEOUT_MS)
-        main = page.get_by_test_id("stMain")
+        main = page.locator(".stMain")
         assert main.evaluate("e => getComputedStyle(e).direction") == "rtl"
         sidebar = page.get_by_test_id("stSidebar")
         assert sidebar.evaluate("e => getComputedStyle(e).direction") == "rtl"
         assert "العربية" in sidebar.inner_text()
-        assert translate("Ask", "ar") in sidebar.inner_text()  # the page titles too
+        assert (
+            translate("Ask", "ar") != "Ask" and translate("Ask", "ar") in sidebar.inner_text()
+        )  # titles too
         page.get_by_role("button", name=translate(STARTER_QUESTIONS[0], "ar")).click()
         reply = _wait_for_answer(page)
         text = reply.inner_text()
@@ -490,7 +496,7 @@ def test_the_language_picker_switches_to_french_and_a_french_question_is_answere
         in text
     )
     assert "2016" in text and reply.locator("a[href^='#cite-']").count() >= 1
-    assert page.get_by_test_id("stMain").evaluate("e => getComputedStyle(e).direction") == "ltr"
+    assert page.locator(".stMain").evaluate("e => getComputedStyle(e).direction") == "ltr"
     # The choice holds on the next page of the same session.
     page.get_by_test_id("stSidebarNav").get_by_text(translate("About", "fr")).click()
     page.get_by_role("heading", name=translate("About this assistant", "fr")).wait_for()

@@ -31,7 +31,7 @@ _TAG = re.compile(r"^\s*([A-Za-z]{1,8})(?:[-_][A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\
 
 # Right to left for the whole page: the main column, the sidebar and the chat input. Fixed CSS only.
 _RTL_STYLE = """<style>
-[data-testid="stMain"], [data-testid="stSidebar"], [data-testid="stBottom"], [role="dialog"] {
+.stMain, [data-testid="stSidebar"], [data-testid="stBottom"], [role="dialog"] {
   direction: rtl; text-align: right;
 }
 </style>"""
