@@ -8,7 +8,9 @@ import datetime as dt
 import io
 import multiprocessing
 import sqlite3
+import sys
 import threading
+import types
 
 import pytest
 
@@ -114,7 +116,10 @@ def _write_from_another_process(path: str, n: int) -> None:
         log.rate(log.record(_answer(f"p{n}-{i}")), THUMBS_UP)
 
 
-def test_several_processes_share_one_log(tmp_path):
+def test_several_processes_share_one_log(tmp_path, monkeypatch):
+    # A spawned child re-runs the parent's __main__ file; AppTest leaves its own script there, so the
+    # children start from a bare __main__ instead.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     path = str(tmp_path / "f.sqlite")
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=_write_from_another_process, args=(path, n)) for n in range(3)]
