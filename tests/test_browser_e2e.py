@@ -343,7 +343,8 @@ def _pick(page, label: str) -> None:
     picker = page.get_by_test_id("stSelectbox").filter(has_text="Document")
     picker.click()
     page.keyboard.type(label)  # the option list is virtualised: filter it down to the one document
-    page.get_by_role("option", name=re.compile(re.escape(label))).click()
+    page.get_by_role("option", name=re.compile(re.escape(label))).wait_for()
+    page.keyboard.press("Enter")  # the one option left is focused (a click can land mid-redraw)
 
 
 def _documents_metric(page) -> int:

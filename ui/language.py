@@ -34,6 +34,9 @@ _RTL_STYLE = """<style>
 .stMain, [data-testid="stSidebar"], [data-testid="stBottom"], [role="dialog"] {
   direction: rtl; text-align: right;
 }
+.stMain [data-testid="stMarkdownContainer"], [role="dialog"] [data-testid="stMarkdownContainer"] {
+  text-align: start;
+}
 </style>"""
 
 
