@@ -76,6 +76,7 @@ def answer_done(page, n: int) -> None:
 def capture(browser, url: str, size: dict, label: str, shots: list[tuple[str, str]]) -> None:
     mobile = size["width"] < 600
     context = browser.new_context(viewport=size, is_mobile=mobile, has_touch=mobile)
+    context.set_default_timeout(WAIT_MS)
     page = context.new_page()
 
     def shot(name: str, what: str) -> None:
@@ -95,11 +96,20 @@ def capture(browser, url: str, size: dict, label: str, shots: list[tuple[str, st
     shot("ask-answer", f"Ask: “{ANSWERED}” — the [1] marker followed to its source card (outlined)")
 
     page.get_by_role("button", name="Clear conversation").click()
+    page.get_by_text("Try one of these").wait_for(timeout=WAIT_MS)  # the old conversation is gone
+    wait_until_idle(page)
     ask(page, REFUSED)
     answer_done(page, 1)
     reply = page.get_by_test_id("stChatMessage").nth(1)
-    reply.get_by_role("radio", name="Thumbs down").click()
     comment = reply.get_by_role("textbox", name="What is wrong or missing? (optional)")
+    for _attempt in range(3):  # a click while the page still redraws the answer can be lost
+        reply.get_by_role("radio", name="Thumbs down").click()
+        wait_until_idle(page)
+        try:
+            comment.wait_for(timeout=20_000)
+            break
+        except Exception:
+            continue
     comment.wait_for()
     comment.fill("The announcement should say how many took part")
     reply.get_by_role("button", name="Send comment").click()

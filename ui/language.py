@@ -37,6 +37,11 @@ _RTL_STYLE = """<style>
 .stMain [data-testid="stMarkdownContainer"], [role="dialog"] [data-testid="stMarkdownContainer"] {
   text-align: start;
 }
+/* Each paragraph takes the direction of its own first letter: the documents' English quotes read left
+   to right (their full stop stays at their end) inside the right-to-left page. */
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {
+  unicode-bidi: plaintext;
+}
 </style>"""
 
 

@@ -75,7 +75,9 @@ def verdict(answer) -> tuple[str, str]:
 def settings_line(settings: Settings) -> str:
     """The retrieval settings the result depends on, for the caption."""
     return (
-        f"Mode {settings.retrieval_mode} · passages read {max(settings.top_k, settings.answer_passages)} · "
+        f"Mode {settings.retrieval_mode} · passages retrieved "
+        f"{max(settings.top_k, settings.answer_passages, settings.reader_depth)} · read by the reader "
+        f"{settings.reader_depth} · quoted from the first {settings.answer_passages} · "
         f"RRF k {settings.rrf_k} · weights dense {settings.dense_weight:g} / BM25 {settings.bm25_weight:g} / "
         f"exact match {settings.exact_match_weight:g} · at most {settings.max_passages_per_doc} passages per "
         "document"
