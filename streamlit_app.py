@@ -13,18 +13,25 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import streamlit as st
 
-from ui.pages import about, ask, library, search
+from ui.language import _, language_picker
+from ui.pages import TITLES, about, ask, library, search
 
-st.set_page_config(page_title="ICGG knowledge assistant", page_icon=":material/public:")
+# An emoji icon becomes an inline data: URL in the browser. A ":material/...:" page icon would make every
+# page fetch an SVG from a font host: a failed lookup offline, a request to a third party online.
+PAGE_ICON = "🌐"
+st.set_page_config(page_title="ICGG knowledge assistant", page_icon=PAGE_ICON)
 
+language_picker()  # in the sidebar; the page titles below are in the language it holds
 page = st.navigation(
     [
-        st.Page(ask.render, title="Ask", icon=":material/chat:", url_path="ask", default=True),
-        st.Page(search.render, title="Search", icon=":material/search:", url_path="search"),
-        st.Page(library.render, title="Library", icon=":material/library_books:", url_path="library"),
-        st.Page(about.render, title="About", icon=":material/info:", url_path="about"),
+        st.Page(ask.render, title=_(TITLES["ask"]), icon=":material/chat:", url_path="ask", default=True),
+        st.Page(search.render, title=_(TITLES["search"]), icon=":material/search:", url_path="search"),
+        st.Page(
+            library.render, title=_(TITLES["library"]), icon=":material/library_books:", url_path="library"
+        ),
+        st.Page(about.render, title=_(TITLES["about"]), icon=":material/info:", url_path="about"),
     ]
 )
-# The chat reads best in a narrow column (and on phones); the search tables need the width.
-st.set_page_config(layout="wide" if page.url_path == "search" else "centered")
+# The chat reads best in a narrow column (and on phones); the search and staff tables need the width.
+st.set_page_config(layout="wide" if page.url_path in ("search", "library") else "centered")
 page.run()

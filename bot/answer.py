@@ -175,7 +175,7 @@ class ExtractiveAnswerer:
         quoted = pick(reading, self.settings)
         for check in self.checks:
             if (refusal := check.refuse(reading, quoted)) is not None:
-                return abstention(question, passages, refusal.reason)
+                return abstention(question, passages, refusal.reason, reason_category=refusal.category)
         citations: list[Citation] = []
         parts: list[str] = []
         for s in reading_order(quoted):

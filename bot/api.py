@@ -131,6 +131,13 @@ class Assistant:
     ) -> list[Passage]:
         return self._current.retriever.search(query, k=k, filters=filters, mode=mode)
 
+    def matching(self, query: str, filters: Filters | None = None) -> list[Passage]:
+        """Every document containing all words of ``query``, each with its best passage (Search's
+        timeline and date order cover the whole archive, not only the top k)."""
+        from bot.archive import keyword_matches
+
+        return keyword_matches(self._current.index, query, filters)
+
     def browse(self, filters: Filters | None = None, sort: str = "date") -> list[DocumentRecord]:
         """Documents passing ``filters``: newest first (undated last), or by title."""
         if sort not in BROWSE_SORTS:
@@ -299,4 +306,11 @@ class Assistant:
         if resolved != question:
             answer.resolved_question = resolved
         answer.generation = generation.index.generation
-        return in_language(answer, self.detect_language(question))
+        language = self.detect_language(question)
+        if answer.abstained:
+            from bot.refusal import reason_category, refusal_text
+
+            answer.reason_category = answer.reason_category or reason_category(answer.abstain_reason)
+            if answer.refusal is None:
+                answer.refusal = refusal_text(answer.passages, answer.reason_category, language)
+        return in_language(answer, language)

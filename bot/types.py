@@ -47,7 +47,14 @@ class Passage:
             "text": self.chunk.text,
             "from_scan": self.chunk.from_scan,
             "ocr_confidence": self.chunk.ocr_confidence,
+            "dense_score": _rounded(self.dense_score),
+            "bm25_score": _rounded(self.bm25_score),
+            "reader_score": _rounded(self.reader_score),
         }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 6)
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,10 @@ class Answer:
     generation: str | None = None  # index generation that produced the answer
     abstain_reason: str | None = None  # why the documents were judged not to answer (when abstained)
     language: str = "en"  # the question's detected language (ISO 639-1); fixed text is given in it
+    # Coarse kind of refusal (bot.refusal.CATEGORIES), and the plain-language sentence a reader sees (in
+    # ``language``); ``abstain_reason`` keeps the technical detail.
+    reason_category: str | None = None
+    refusal: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -113,6 +124,8 @@ class Answer:
             "answer": self.text,
             "abstained": self.abstained,
             "abstain_reason": self.abstain_reason,
+            "reason_category": self.reason_category,
+            "refusal": self.refusal,
             "citations": [c.to_json() for c in self.citations],
             "passages": [p.to_json() for p in self.passages],
             "nearest_documents": [

@@ -1,7 +1,8 @@
 """The ``icgg`` command line: one group, subcommands registered from small modules.
 
 User errors become a one-line message and a non-zero exit code (click.ClickException), never a
-traceback. Index commands live in ``icgg.cli_index``, question-answering commands in ``icgg.cli_bot``.
+traceback. Index commands live in ``icgg.cli_index``, question-answering commands in ``icgg.cli_bot``,
+the question log's in ``icgg.cli_feedback``.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from icgg import cli_bot, cli_index, cli_reader
+    from icgg import cli_bot, cli_feedback, cli_index, cli_reader
 
-    for module in (cli_index, cli_bot, cli_reader):
+    for module in (cli_index, cli_bot, cli_reader, cli_feedback):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -244,6 +244,22 @@ class Settings(BaseSettings):
     )
     upload_max_mb: float = Field(50.0, gt=0, description="Largest file the Library page accepts.")
 
+    # --- questions and feedback (the staff's content-gap report) ------------------------------------
+    log_questions: bool = Field(
+        True,
+        description="Store every question the web app answers or refuses, with the readers' thumbs up/down "
+        "and comments, for the Library's 'What users ask' view; off: nothing is stored and no feedback "
+        "buttons are shown.",
+    )
+    feedback_db: Path = Field(
+        Path("data/feedback.sqlite"),
+        description="SQLite file of the question log, beside the index. It holds the text typed, the "
+        "answer or refusal, the index generation and the feedback: no IP address, browser or session.",
+    )
+    feedback_retention_days: int = Field(
+        365, ge=1, le=3650, description="Questions and feedback older than this many days are deleted."
+    )
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -70,6 +70,7 @@ ADDED, UPDATED, UNCHANGED, REMOVED, MISSING, FAILED = (
     "failed",
 )
 _GONE_AND_CHANGED = "no longer found, and the index settings changed"
+REREAD = "re-read; content unchanged"
 STATUSES = (ADDED, UPDATED, UNCHANGED, REMOVED, MISSING, FAILED)
 EMBED_SLICE_BATCHES = 16  # texts per embed() call = batch size x this; only matters for progress
 
@@ -244,9 +245,10 @@ def ingest_paths(
                 f"the embedding model, chunk settings or document reader changed since {prev.generation}: "
                 "every document is re-read and re-chunked"
             )
-        base: dict[str, DocumentRecord] = {} if (prev is None or rebuild) else {
-            d.doc_id: d for d in prev.documents()
-        }  # fmt: skip
+        # What the live generation holds: a file is reported against it (added, updated or unchanged)
+        # even when a rebuild or a settings change re-reads everything.
+        known: dict[str, DocumentRecord] = {d.doc_id: d for d in prev.documents()} if prev is not None else {}
+        base: dict[str, DocumentRecord] = {} if rebuild else known
 
         # 1. Discover and hash: decide what to read.
         t = time.perf_counter()
@@ -272,7 +274,7 @@ def ingest_paths(
                 carry.add(doc_id)
                 report.files.append(FileReport(str(path), doc_id, UNCHANGED, "", old.n_chunks, old.n_pages))
             else:
-                to_read.append((path, doc_id, UPDATED if old is not None else ADDED))
+                to_read.append((path, doc_id, _reread_status(known.get(doc_id), content_hash)))
         progress("hash", len(files), len(files))
         roots = [p.expanduser().resolve() for p in paths]
         for doc_id, old in base.items():
@@ -300,7 +302,11 @@ def ingest_paths(
             elif reusable:
                 carry.add(doc_id)  # ingested earlier from another folder: untouched
             elif Path(old.path).is_file():
-                to_read.append((Path(old.path), doc_id, UPDATED))
+                try:
+                    status = _reread_status(old, sha256_file(old.path))
+                except OSError:
+                    status = UPDATED
+                to_read.append((Path(old.path), doc_id, status))
             else:
                 report.files.append(FileReport(old.path, doc_id, REMOVED, _GONE_AND_CHANGED))
         timings["discover"] = time.perf_counter() - t
@@ -351,6 +357,8 @@ def ingest_paths(
 
         # 3. Publish if anything changed.
         changed = any(r.status in (ADDED, UPDATED, REMOVED) for r in report.files)
+        # Re-read with other settings or model: the documents may be the same, the generation is not.
+        changed = changed or (prev is not None and not reusable and bool(new_docs))
         repair = prev is not None and prev.fallback_from is not None
         # Turning index_sentence_vectors or the multilingual side on or off (or a new multilingual model)
         # changes what a generation holds: publish one.
@@ -450,6 +458,13 @@ def remove_documents(ids_or_paths: Iterable[str | Path], settings: Settings) -> 
 
 
 # --- steps ------------------------------------------------------------------------------------------------
+def _reread_status(known: DocumentRecord | None, content_hash: str) -> str:
+    """How a file that is read again is reported: new to the index, changed, or the same content."""
+    if known is None:
+        return ADDED
+    return UNCHANGED if known.content_hash == content_hash else UPDATED
+
+
 def _no_progress(stage: str, done: int, total: int) -> None:
     return None
 
@@ -610,8 +625,9 @@ def _read_chunk_embed(
         pos += len(chunks)
         spos += len(sentences)
         status = status_of.get(doc.doc_id, ADDED)
+        reason = REREAD if status == UNCHANGED else ""
         report.files.append(
-            FileReport(doc.path, doc.doc_id, status, "", len(chunks), len(doc.pages), ocr_note(doc.extra))
+            FileReport(doc.path, doc.doc_id, status, reason, len(chunks), len(doc.pages), ocr_note(doc.extra))
         )
     return payloads
 

@@ -105,3 +105,17 @@ def date_from_filename(name: str) -> str | None:
     """The ``YYYY-MM-DD`` prefix of a file name such as ``2021-09-16-visit.md``."""
     m = _FILENAME_DATE.match(name)
     return _ymd(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
+FIRST_PAGE_CHARS = 2000  # where a report's cover or heading date is written
+
+
+def pdf_document_date(stated: str | None, first_page: str, creation_date: str | None) -> str | None:
+    """The date a PDF document is about, in order of trust.
+
+    1. ``stated``: a date its producer wrote for us (``date:`` in the keywords, ``/ICGGDate``).
+    2. The first date written near the top of the first page: a report's cover or dateline.
+    3. The ``/CreationDate`` metadata (a PDF date string): when the *file* was made. A report exported
+       or printed to PDF on the day it is uploaded carries that day, so it comes last.
+    """
+    return stated or find_date(first_page[:FIRST_PAGE_CHARS]) or parse_pdf_date(creation_date)

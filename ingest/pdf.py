@@ -28,7 +28,7 @@ from pypdf.errors import FileNotDecryptedError
 
 from ingest import pdf_layout
 from ingest.clean import clean_pdf_pages, normalize_unicode
-from ingest.dates import find_date, iso_date, parse_pdf_date
+from ingest.dates import iso_date, pdf_document_date
 from ingest.documents import DOC_TYPE_REPORT, DOC_TYPES, Page, PageOcr, ParsedDocument
 from ingest.errors import DocumentError
 from ingest.headings import heading_text, is_heading_line
@@ -209,15 +209,11 @@ def read_pdf(
         title = None  # "Binder1.pdf", "report_v3.docx": the producer's file name, not a title
     title = title or _title_from_text(texts[0] if texts else "") or path.stem
 
-    date = None
+    stated = None
     if m := _KEYWORD_DATE.search(keywords):
-        date = iso_date(m.group(1))
-    date = (
-        date
-        or iso_date(_meta_text(meta, "/ICGGDate"))
-        or parse_pdf_date(_meta_text(meta, "/CreationDate"))
-        or find_date(texts[0][:2000] if texts else "")
-    )
+        stated = iso_date(m.group(1))
+    stated = stated or iso_date(_meta_text(meta, "/ICGGDate"))
+    date = pdf_document_date(stated, texts[0] if texts else "", _meta_text(meta, "/CreationDate"))
     doc_type = DOC_TYPE_REPORT
     if (m := _KEYWORD_TYPE.search(keywords)) and m.group(1).lower() in DOC_TYPES:
         doc_type = m.group(1).lower()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -37,6 +38,7 @@ def app_env(monkeypatch, app_index, tmp_path):
     monkeypatch.setenv("ICGG_INDEX_DIR", str(app_index.index_dir))
     monkeypatch.setenv("ICGG_UPLOAD_DIR", str(tmp_path / "uploads"))
     monkeypatch.setenv("ICGG_CORPUS_DIR", str(ROOT / "corpus"))
+    monkeypatch.setenv("ICGG_FEEDBACK_DB", str(tmp_path / "feedback.sqlite"))
     monkeypatch.delenv("ICGG_ADMIN_PASSWORD", raising=False)
     get_settings.cache_clear()
     yield app_index
@@ -53,6 +55,11 @@ def _texts(elements) -> list[str]:
     return [e.value for e in elements]
 
 
+def _read(elements) -> list[str]:
+    """Texts as a reader sees them: without the Markdown escapes of untrusted text."""
+    return [re.sub(r"\\(.)", r"\1", e.value) for e in elements]
+
+
 # --- Ask ----------------------------------------------------------------------------------------------
 def test_empty_chat_offers_starter_questions_and_a_starter_gets_an_answer(app_env):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
@@ -64,28 +71,42 @@ def test_empty_chat_offers_starter_questions_and_a_starter_gets_an_answer(app_en
     assert [m.name for m in at.chat_message] == ["user", "assistant"]
 
 
-def test_question_gets_an_answer_with_numbered_source_cards(app_env):
+def test_question_gets_an_answer_whose_markers_link_to_numbered_source_cards(app_env):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    _ask(at, "Where is ICGG located?")
+    _ask(at, "When was the ICGG agreement signed and the centre inaugurated?")
     reply = at.chat_message[-1]
     assert reply.name == "assistant"
-    assert "Langfang" in " ".join(_texts(reply.markdown))
-    labels = [e.label for e in at.expander]
-    assert labels and labels[0].startswith("**\\[1\\]**")
-    # The card holds the passage with the cited sentence highlighted.
-    card = at.expander[0]
-    assert any(":orange-background[**" in m.value for m in card.markdown)
+    body = reply.markdown[0].value
+    assert "2016" in body
+    # Every [n] of the answer is a link to the anchor of its card, and each card carries that anchor.
+    targets = re.findall(r"\[\\\[(\d+)\\\]\]\(#(cite-[A-Za-z0-9_-]+)\)", body)
+    assert targets and targets[0][0] == "1"
+    anchors = re.findall(r'id="(cite-[A-Za-z0-9_-]+)"', " ".join(h.value for h in reply.get("html")))
+    assert [t for _, t in targets] == anchors[: len(targets)]
+    titles = [m.value for m in reply.markdown if m.value.startswith("**\\[")]
+    assert titles and titles[0].startswith("**\\[1\\]**")
+    # The card shows the cited sentence highlighted inside its paragraph.
+    assert any(":orange-background[**" in m.value for m in reply.markdown)
     assert not _texts(at.warning)
 
 
-def test_unanswerable_question_says_not_in_the_documents_and_lists_nearest_documents(app_env):
+def test_unanswerable_question_says_why_in_plain_words_and_offers_the_nearest_passages(app_env):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     _ask(at, "What is the best recipe for chocolate cake with raspberries?")
-    warnings = _texts(at.warning)
-    assert any("Not in the documents" in w for w in warnings)
-    assert any("nearest documents" in m for m in _texts(at.chat_message[-1].markdown))
-    assert any(c.startswith("Why no answer: ") for c in _texts(at.chat_message[-1].caption))
-    assert not at.expander  # no source cards for an abstention
+    reply = at.chat_message[-1]
+    warning = " ".join(_texts(reply.warning)).replace("\\", "")  # as read, without Markdown escapes
+    assert "Not in the documents" in warning
+    # Plain language naming the nearest document, not a threshold: no "<", no scores.
+    assert "The documents found do not state it" in warning and "“" in warning
+    assert "<" not in warning and not re.search(r"\d\.\d{3}", warning)
+    assert any("rephrase the question" in m for m in _texts(reply.markdown))
+    # The nearest passages are cards that open their document.
+    assert any(m == "**The nearest passages**" for m in _texts(reply.markdown))
+    openers = [b for b in reply.button if b.label == "Read the whole item" or b.label.startswith("Read page")]
+    assert openers
+    # The technical reason is still there, folded away.
+    detail = next(e for e in reply.expander if e.label == "Technical detail")
+    assert any("the reader's best" in c for c in _read(detail.caption))
 
 
 def test_follow_up_question_is_answered_with_the_conversation_as_context(app_env):
@@ -176,6 +197,56 @@ def test_empty_query_browses_the_archive_by_year_with_csv_export(app_env):
     assert any(b.label == "Download CSV" for b in at.get("download_button"))
 
 
+def test_sorting_by_date_orders_every_matching_document_not_just_the_top_k(app_env):
+    from bot.api import Assistant
+
+    at = _search_page()
+    at.text_input(key="search-query").set_value("training").run()
+    at.number_input(key="search-k").set_value(5).run()
+    at.selectbox(key="search-sort").set_value("date").run()
+    assert not at.exception
+    assistant = Assistant.open(get_settings())
+    top_k = {p.document.doc_id for p in assistant.search("training", k=5)}
+    everything = [p.document for p in assistant.matching("training")]
+    newest = sorted(everything, key=lambda d: d.date or "", reverse=True)[:5]
+    assert {d.doc_id for d in newest} - top_k  # the archive's newest are not all in the relevance top 5
+    table = at.dataframe[0].value
+    assert list(table["Doc id"]) == [d.doc_id for d in newest]
+    assert "Rank" not in table.columns and "Score" not in table.columns  # no relevance ranks in date order
+    assert not any(m.value.startswith("**1.**") for m in at.markdown)
+
+
+def test_the_timeline_counts_every_matching_document_over_every_year(app_env):
+    at = _search_page()
+    at.text_input(key="search-query").set_value("training").run()
+    at.number_input(key="search-k").set_value(5).run()
+    captions = " ".join(_texts(at.caption))
+    count = int(re.search(r"all (\d+) documents that contain every search word", captions).group(1))
+    assert count > 5  # not only the top k
+    from ui.charts import timeline_chart, year_span
+
+    docs = [
+        type("D", (), {"date": d, "doc_type": "news"})() for d in ("2012-03-30", "2016-05-12", "2016-07-02")
+    ]
+    spec = timeline_chart(docs, year_span([2012, 2018])).to_dict()
+    assert spec["encoding"]["x"]["scale"]["domain"] == [str(y) for y in range(2012, 2019)]  # empty years kept
+    assert (
+        spec["encoding"]["y"]["axis"]["tickMinStep"] == 1 and spec["encoding"]["y"]["axis"]["format"] == "d"
+    )
+
+
+def test_search_filters_are_folded_away_and_the_table_holds_no_markdown_headings(app_env):
+    at = _search_page()
+    panel = next(e for e in at.expander if e.label.startswith("Filters and sorting"))
+    assert {w.key for w in panel.get("multiselect")} == {"search-types"}
+    assert {w.key for w in panel.selectbox} == {"search-mode", "search-sort"}
+    at.text_input(key="search-query").set_value("participants of the training").run()
+    passages = list(at.dataframe[0].value["Passage"])
+    assert passages and not any(line.lstrip().startswith("#") for p in passages for line in p.splitlines())
+    at.multiselect(key="search-types").set_value(["report"]).run()
+    assert any(e.label == "Filters and sorting: Report" for e in at.expander)
+
+
 # --- Library ------------------------------------------------------------------------------------------
 def _library(monkeypatch, password: str | None) -> AppTest:
     if password is None:
@@ -218,7 +289,10 @@ def test_library_with_the_password_shows_statistics_documents_and_staff_tools(ap
         "Add documents",
         "Documents",
         "Remove a document",
+        "What users ask",
+        "Retrieval test",
     ]
+    assert [t.label for t in at.tabs] == ["Collection", "What users ask", "Retrieval test"]
     documents = at.dataframe[-1].value
     assert len(documents) == int(metrics["Documents"]) and set(documents["Status"]) == {"indexed"}
 
@@ -284,7 +358,7 @@ def test_llm_fallback_notice_is_shown_above_the_extractive_answer(app_env, monke
     _ask(at, "When was the ICGG centre inaugurated?")
     notices = _texts(at.chat_message[-1].info)
     assert len(notices) == 1 and "language model" in notices[0].lower()
-    assert at.expander  # the extractive answer still cites its sources
+    assert any('id="cite-' in h.value for h in at.get("html"))  # the extractive answer still cites sources
 
 
 def _private_index(app_env, monkeypatch, tmp_path) -> Path:
@@ -351,12 +425,14 @@ def test_after_a_removal_nothing_is_armed_and_one_more_click_removes_nothing(app
     _arm_removal(at, _some_document(0))
     _button(at, "library-remove-confirm").click().run()
     assert _documents_metric(at) == before - 1
+    assert any(s.startswith("Removed") for s in _texts(at.success))
 
     # The confirmation is gone and the picker is empty again: it did not jump to another document.
     assert _button(at, "library-remove-confirm") is None
     assert at.selectbox(key="library-remove-doc").value is None
     _arm_removal(at, None)  # the click that used to delete an unrelated document
     assert any("Choose the document to remove first" in w for w in _texts(at.warning))
+    assert not any(s.startswith("Removed") for s in _texts(at.success))  # the old result is gone
     assert _button(at, "library-remove-confirm") is None
     assert _documents_metric(at) == before - 1
 
@@ -422,3 +498,121 @@ def test_an_upload_that_is_not_indexed_can_be_deleted_from_the_library(app_env, 
     assert not broken.exists()
     assert any("Deleted the uploaded file" in s for s in _texts(at.success))
     assert _documents_metric(at) == before
+
+
+def test_a_reindex_report_disappears_at_the_next_staff_action(app_env, monkeypatch, tmp_path):
+    from ui.pages.library import current_job
+
+    _private_index(app_env, monkeypatch, tmp_path)
+    monkeypatch.setenv("ICGG_CORPUS_DIR", str(tmp_path / "corpus"))
+    (tmp_path / "corpus").mkdir()
+    at = _sign_in(_library(monkeypatch, PASSWORD), PASSWORD)
+    next(b for b in at.button if b.label == "Re-index").click().run()
+    assert current_job(get_settings()).wait(TIMEOUT)
+    at.run()
+    assert any("Re-index finished" in m for m in _read(at.success) + _read(at.warning))
+    _arm_removal(at, _some_document(0))
+    _button(at, "library-remove-cancel").click().run()
+    assert not any("Re-index finished" in m for m in _read(at.success) + _read(at.warning))
+    assert any(c.startswith("Last re-index finished at") for c in _texts(at.caption))
+    # Another staff session never saw this report as its own.
+    other = _sign_in(_library(monkeypatch, PASSWORD), PASSWORD)
+    assert not any("Re-index finished" in m for m in _read(other.success) + _read(other.warning))
+
+
+def test_a_failed_upload_once_deleted_no_longer_fails_every_reindex(app_env, monkeypatch, tmp_path):
+    from ui.pages.library import current_job
+
+    _private_index(app_env, monkeypatch, tmp_path)
+    monkeypatch.setenv("ICGG_CORPUS_DIR", str(tmp_path / "corpus"))
+    (tmp_path / "corpus").mkdir()
+    uploads = tmp_path / "uploads"
+    uploads.mkdir(exist_ok=True)
+    (uploads / "empty-report.pdf").write_bytes(b"%PDF-1.7\n")  # copied in by hand: never indexable
+    at = _sign_in(_library(monkeypatch, PASSWORD), PASSWORD)
+    for expected_failed in (1, 0):
+        next(b for b in at.button if b.label == "Re-index").click().run()
+        job = current_job(get_settings())
+        assert job.wait(TIMEOUT)
+        assert job.snapshot().report.totals["failed"] == expected_failed
+        at.run()
+        if expected_failed:
+            assert any("1 failed" in w for w in _texts(at.warning))
+            _arm_removal(at, "upload:empty-report.pdf")
+            _button(at, "library-remove-confirm").click().run()
+            assert not (uploads / "empty-report.pdf").exists()
+
+
+def test_feedback_on_an_answer_is_stored_and_shown_to_staff(app_env, monkeypatch):
+    from bot.feedback import QuestionLog
+
+    ask = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    _ask(ask, "When was the ICGG agreement signed and the centre inaugurated?")
+    _ask(ask, "What is the best recipe for chocolate cake with raspberries?")
+    assert len(ask.feedback) == 2  # one per answer, refusals included
+    ask.feedback[0].set_value(0).run()
+    ask.text_input(
+        key=next(t.key for t in ask.text_input if t.key.startswith("feedback-comment-"))
+    ).set_value("It gives the inauguration, I asked about the signing")
+    next(b for b in ask.button if b.label == "Send comment").click().run()
+    assert not ask.exception
+    assert any("staff will read your comment" in c for c in _texts(ask.caption))
+
+    rows = QuestionLog.from_settings(get_settings()).rows()
+    assert [r.abstained for r in rows] == [False, True]
+    assert rows[0].rating == 0 and rows[0].comment == "It gives the inauguration, I asked about the signing"
+    assert rows[0].generation and rows[1].reason_category == "reader"
+
+    staff = _sign_in(_library(monkeypatch, PASSWORD), PASSWORD)
+    tables = [d.value for d in staff.dataframe]
+    refused = next(t for t in tables if "Times asked" in t.columns)
+    assert list(refused["Question"]) == ["What is the best recipe for chocolate cake with raspberries?"]
+    wrong = next(t for t in tables if "Comment" in t.columns and "Sources" in t.columns)
+    assert list(wrong["Comment"]) == ["It gives the inauguration, I asked about the signing"]
+    assert {"usage-icgg-refused-questions.csv", "usage-all.csv"} <= {
+        b.key for b in staff.get("download_button")
+    }
+
+
+def test_with_the_question_log_off_nothing_is_stored_and_no_thumbs_are_shown(app_env, monkeypatch):
+    monkeypatch.setenv("ICGG_LOG_QUESTIONS", "false")
+    get_settings.cache_clear()
+    ask = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    _ask(ask, "When was the ICGG agreement signed and the centre inaugurated?")
+    assert not ask.feedback
+    assert not get_settings().feedback_db.exists()
+
+
+def test_the_retrieval_test_shows_reader_dense_bm25_and_fused_scores_and_why(app_env, monkeypatch):
+    at = _sign_in(_library(monkeypatch, PASSWORD), PASSWORD)
+    at.text_input(key="library-retrieval-question").set_value(
+        "When was the ICGG agreement signed and the centre inaugurated?"
+    )
+    next(b for b in at.button if b.label == "Test retrieval").click().run()
+    assert not at.exception
+    assert any(s.startswith("**Answered**, quoting passage") for s in _texts(at.success))
+    table = next(d.value for d in at.dataframe if "Fused (RRF)" in d.value.columns)
+    assert {"Rank", "Quoted", "Dense (cosine)", "BM25"} <= set(table.columns)
+    assert table["Quoted"].str.contains(r"\[1\]").any()
+    assert (table["Dense (cosine)"].notna()).all() and (table["BM25"].notna()).all()
+    # The reader's score beside them, rows in the reader's order (best first), the quoted passage first.
+    read = table["Reader (probability)"].dropna()
+    assert len(read) >= 5 and list(read) == sorted(read, reverse=True)
+    assert table["Quoted"].iloc[0].startswith("[1]")
+
+    at.text_input(key="library-retrieval-question").set_value("What is the best recipe for chocolate cake?")
+    next(b for b in at.button if b.label == "Test retrieval").click().run()
+    assert any(
+        "Refused: the documents found do not state it" in w and "the reader's best" in w
+        for w in _read(at.warning)
+    )
+    from bot.feedback import QuestionLog
+
+    assert QuestionLog.from_settings(get_settings()).rows() == []  # staff tests are not logged as questions
+
+
+def test_about_says_where_the_conversation_and_the_question_log_live(app_env):
+    at = AppTest.from_function(_page, args=("about",), default_timeout=TIMEOUT).run()
+    text = " ".join(_texts(at.markdown))
+    assert "lives only in your browser" not in text
+    assert "server memory" in text and "365 days" in text

@@ -7,7 +7,17 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ui.render import csv_safe, find_quote, highlight_quote, md_escape, window_around
+from bot.csv_export import csv_safe
+from ui.render import (
+    find_quote,
+    highlight_quote,
+    link_citations,
+    md_code,
+    md_escape,
+    paragraph_around,
+    plain_text,
+    window_around,
+)
 
 MARKDOWN_SYNTAX = "\\`*_{}[]()#+-.!|<>~$:=&^\"'"
 
@@ -88,3 +98,36 @@ def test_prose_quote_next_to_a_table_is_still_highlighted():
     rendered = highlight_quote(TABLE_PAGE, "Values are dry weight.")
     assert ":orange-background[**Values are dry weight\\.**]" in rendered
     assert "| Selenium | 0\\.2 mg/kg |" in rendered
+
+
+def test_file_names_in_code_spans_show_no_escape_backslashes():
+    # md_escape inside backticks rendered "altiplano\-field\-note\.pdf" literally.
+    assert md_code("altiplano-field-note.pdf") == "`altiplano-field-note.pdf`"
+    assert md_code("a`b") == "``a`b``" and md_code("`x`") == "`` `x` ``"
+    assert md_code("two\nlines\x00") == "`two lines`"
+
+
+def test_citation_markers_become_links_to_their_cards_and_nothing_else_does():
+    escaped = md_escape("Opened in 2016 [1]. Signed [2]. A report's own [7].")
+    linked = link_citations(escaped, {1: "cite-ab-1", 2: "cite-ab-2"})
+    assert "[\\[1\\]](#cite-ab-1)" in linked and "[\\[2\\]](#cite-ab-2)" in linked
+    assert "\\[7\\]" in linked and "(#cite-ab-7)" not in linked  # no card, no link
+    hostile = link_citations(md_escape("x [1]"), {1: "x) [evil](javascript:alert(1)"})
+    assert "javascript" not in hostile
+
+
+def test_the_card_shows_the_quoted_sentence_inside_its_paragraph():
+    page = (
+        "Intro paragraph.\n\nThe plan had four missions. The first trained staff. It ended in 2021.\n\nNext."
+    )
+    quote = "The first trained staff."
+    shown = paragraph_around(page, find_quote(page, quote))
+    assert shown == "The plan had four missions. The first trained staff. It ended in 2021."
+
+
+def test_exported_passages_lose_their_markdown_heading_marks():
+    assert (
+        plain_text("## Participants\nTwelve geologists.\n### Notes ##")
+        == "Participants\nTwelve geologists.\nNotes"
+    )
+    assert plain_text("No #hashtag here") == "No #hashtag here"

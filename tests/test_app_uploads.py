@@ -61,3 +61,37 @@ def test_oversized_and_empty_uploads_are_refused_and_nothing_is_written(tmp_path
     assert big.path is None and "limit" in big.reason
     assert empty.path is None and "empty" in empty.reason
     assert list(Path(tmp_path).iterdir()) == []
+
+
+def _check(settings):
+    from ui.uploads import readable_document_check
+
+    return readable_document_check(settings)
+
+
+def test_a_file_with_a_pdf_header_and_no_content_is_refused_at_upload(tmp_path, settings):
+    uploads = tmp_path / "up"
+    outcome = store_upload(b"%PDF-1.7\n", "empty-report.pdf", uploads, 10_000, check=_check(settings))
+    assert outcome.path is None and outcome.reason  # refused now, not at the next re-index
+    assert list(uploads.iterdir()) == []  # neither the file nor its hidden copy is left behind
+    scanned = store_upload(MINIMAL_PDF, "scan.pdf", uploads, 10_000, check=_check(settings))
+    assert scanned.path is None and "no" in scanned.reason.lower()
+
+
+def test_a_readable_upload_is_kept_with_the_title_and_date_it_will_be_indexed_with(tmp_path, settings):
+    import datetime as dt
+
+    from fixtures.pdfs import LOREM, make_pdf
+
+    pdf = make_pdf(tmp_path / "note.pdf", [["# Altiplano field note", "La Paz, 12 March 2019", LOREM]],
+                   created=dt.datetime.now(dt.UTC))  # fmt: skip
+    uploads = tmp_path / "up"
+    outcome = store_upload(
+        pdf.read_bytes(), "altiplano-field-note.pdf", uploads, 10**6, check=_check(settings)
+    )
+    assert outcome.path == uploads.resolve() / "altiplano-field-note.pdf"
+    assert (outcome.title, outcome.date) == ("Altiplano field note", "2019-03-12")
+    assert sorted(p.name for p in uploads.iterdir()) == ["altiplano-field-note.pdf"]
+    news = b"---\ntitle: Visit\ndate: 2024-01-02\n---\nA delegation visited the laboratory.\n"
+    kept = store_upload(news, "visit.md", uploads, 10_000, check=_check(settings))
+    assert (kept.path.name, kept.title, kept.date) == ("visit.md", "Visit", "2024-01-02")

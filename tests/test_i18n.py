@@ -13,6 +13,10 @@ from babel.messages.pofile import read_po
 from icgg import i18n
 from icgg.i18n import LANGUAGES, compile_mo, extract_template, po_path, text_direction, translate
 
+# Words spelt the same in English and the translation: allowed to equal their message id.
+SAME_WORD = {
+    "fr": {"Collection", "Document", "Documents", "Index", "Pages", "Passages", "Sources"},
+}
 PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\(?\w*\)?[sd]")
 
 
@@ -42,7 +46,7 @@ def test_every_catalogue_translates_every_message_with_the_same_placeholders(lan
         assert message.string.strip(), f"{language}: no translation of {message.id!r}"
         assert not message.fuzzy, f"{language}: fuzzy translation of {message.id!r}"
         assert sorted(PLACEHOLDER.findall(message.string)) == sorted(PLACEHOLDER.findall(message.id))
-        if language != "en":
+        if language != "en" and message.id not in SAME_WORD.get(language, ()):
             assert message.string != message.id, f"{language}: {message.id!r} left in English"
 
 

@@ -192,10 +192,29 @@ def test_rebuild_ignores_the_previous_generation_but_uses_the_cache(workspace, e
 
     report = ingest_paths([docs / "news"], settings, embedder=counting, rebuild=True)
 
-    assert report.totals["added"] == 3 and counting.calls == 0
+    # Every file is re-read, but none is new or changed: the report says so instead of "added".
+    assert report.totals["unchanged"] == 3 and report.totals["added"] == 0 and counting.calls == 0
+    assert {r.reason for r in report.files} == {"re-read; content unchanged"}
     index = open_index(settings)
     assert len(index.documents()) == 3
     assert index.parent == first.generation
+
+
+def test_rebuild_reports_new_changed_and_unchanged_files_for_what_they_are(workspace, embedder):
+    settings, docs = workspace
+    _ingest(settings, docs, embedder)
+    changed = next((docs / "news").iterdir())
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nA correction was added.\n", encoding="utf-8")
+    write_news(docs / "news", "2022-01-05-new-map.md", "New map of Laos", "2022-01-05", "science",
+               "A new geochemical atlas of Laos shows selenium deficiency.")  # fmt: skip
+
+    report = ingest_paths([docs], settings, embedder=embedder, rebuild=True)
+
+    status = {r.path: r.status for r in report.files}
+    assert status[str(changed.resolve())] == "updated"
+    assert status[str((docs / "news" / "2022-01-05-new-map.md").resolve())] == "added"
+    assert (report.totals["added"], report.totals["updated"], report.totals["unchanged"]) == (1, 1, 4)
+    assert report.generation is not None
 
 
 def test_changed_chunk_settings_rechunk_every_document(workspace, embedder):
@@ -205,7 +224,8 @@ def test_changed_chunk_settings_rechunk_every_document(workspace, embedder):
 
     report = _ingest(smaller, docs, embedder)
 
-    assert report.totals["updated"] == 5
+    assert report.totals["unchanged"] == 5 and report.totals["updated"] == 0  # re-read, same content
+    assert report.generation is not None
     assert any("re-chunked" in w for w in report.warnings)
     assert open_index(smaller).manifest["chunking"]["chunk_tokens"] == 40
 

@@ -94,3 +94,23 @@ def test_words_hyphenated_at_line_ends_are_joined(tmp_path, settings):
     # Hyphenation only spans lines within a page; across pages the words stay apart.
     doc = _read(pdf, settings)
     assert doc.pages[0].text.endswith("geo-")
+
+
+def test_an_uploaded_pdf_is_dated_by_its_cover_not_by_the_day_the_file_was_made(tmp_path, settings):
+    # A report printed to PDF (or exported) today carries today's /CreationDate; its cover says when it is.
+    made_today = dt.datetime.now(dt.UTC)
+    pdf = make_pdf(
+        tmp_path / "field-note.pdf",
+        [["# Altiplano field note", "La Paz, 12 March 2019", LOREM]],
+        created=made_today,
+    )
+    assert _read(pdf, settings).date == "2019-03-12"
+
+
+def test_pdf_date_order_is_stated_then_cover_then_creation_date():
+    from ingest.dates import pdf_document_date
+
+    assert pdf_document_date("2021-09-16", "Cover, 12 March 2019", "D:20250102") == "2021-09-16"
+    assert pdf_document_date(None, "Cover, 12 March 2019", "D:20250102") == "2019-03-12"
+    assert pdf_document_date(None, "No date on this cover.", "D:20250102120000Z") == "2025-01-02"
+    assert pdf_document_date(None, "", None) is None

@@ -13,7 +13,7 @@ FORBIDDEN = {
     "bot": {"ui", "streamlit_app", "streamlit"},
 }
 # icgg.settings and icgg.docs are leaves; only the CLI modules sit on top.
-TOP_ONLY = {"icgg.cli", "icgg.cli_index", "icgg.cli_bot"}
+TOP_ONLY = {"icgg.cli", "icgg.cli_index", "icgg.cli_bot", "icgg.cli_feedback"}
 
 
 def _imports(path: Path) -> set[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from icgg.i18n import N_
 from ingest.tables import is_table_block, parse_table_block
 
 # CommonMark lets any ASCII punctuation be backslash-escaped. These are the characters that start
@@ -162,21 +163,15 @@ def source_line(title: str, date: str | None, doc_type: str, page: str | None = 
 
 def pretty_type(doc_type: str) -> str:
     """A human label for a document type ("news" → "News item")."""
-    return {"news": "News item", "report": "Report", "pdf": "PDF document"}.get(
-        doc_type, doc_type.replace("_", " ").capitalize()
-    )
+    from ui.language import _
+
+    known = {"news": N_("News item"), "report": N_("Report"), "pdf": N_("PDF document")}
+    return _(known[doc_type]) if doc_type in known else doc_type.replace("_", " ").capitalize()
 
 
 def bullet_list(lines: Iterable[str]) -> str:
     """Markdown bullet list of already-escaped lines."""
     return "\n".join(f"- {line}" for line in lines)
-
-
-def csv_safe(value: object) -> object:
-    """Neutralise spreadsheet formulas in exported cells (CSV injection): ``=cmd()`` becomes ``'=cmd()``."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 _SAFE_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d+)?(?:/[A-Za-z0-9._~%!$&'*+,;=:@/?#-]*)?$")
@@ -187,3 +182,56 @@ def safe_link(url: str | None, text: str) -> str | None:
     if not url or not _SAFE_URL.match(url) or any(c in url for c in "()[]<> \\"):
         return None
     return f"[{md_escape_inline(text)}]({url})"
+
+
+def md_code(text: str | None) -> str:
+    """``text`` as an inline code span (file names, paths): shown literally, without escape backslashes.
+
+    Code spans take no Markdown inside, so nothing is escaped; the fence is one backtick longer than the
+    longest run of backticks in the text, and line breaks and control characters become spaces.
+    """
+    flat = "".join(ch if ch >= " " else " " for ch in (text or "")).strip() or " "
+    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
+
+
+_ESCAPED_MARKER = re.compile(r"\\\[(\d+)\\\]")
+
+
+def link_citations(escaped: str, anchors: dict[int, str]) -> str:
+    """Escaped answer Markdown whose ``[n]`` markers link to ``#anchor`` of their source card.
+
+    Only markers with an anchor become links; ``escaped`` must come from :func:`md_escape`, whose output
+    holds no unescaped bracket, so the links are the only Markdown syntax in the result.
+    """
+
+    def link(m: re.Match[str]) -> str:
+        anchor = anchors.get(int(m.group(1)))
+        if anchor is None or not re.fullmatch(r"[A-Za-z0-9_-]+", anchor):
+            return m.group(0)
+        return f"[\\[{m.group(1)}\\]](#{anchor})"
+
+    return _ESCAPED_MARKER.sub(link, escaped)
+
+
+def paragraph_around(text: str, span: tuple[int, int] | None, chars: int = 700) -> str:
+    """The paragraph of ``text`` (blank-line separated) holding ``span``, shortened around it if long."""
+    if span is None:
+        return window_around(text, None, chars)
+    start, end = span
+    lo = text.rfind("\n\n", 0, start)
+    lo = 0 if lo < 0 else lo + 2
+    hi = text.find("\n\n", end)
+    hi = len(text) if hi < 0 else hi
+    paragraph = text[lo:hi]
+    return window_around(paragraph, (start - lo, end - lo), chars)
+
+
+_HEADING_MARK = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t#]*$", re.M)
+
+
+def plain_text(text: str | None) -> str:
+    """Chunk text without Markdown heading marks ("## Participants" -> "Participants"), for exports."""
+    return _HEADING_MARK.sub(r"\1", text or "")

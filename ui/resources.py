@@ -19,6 +19,7 @@ from index.errors import IndexNotFoundError
 
 if TYPE_CHECKING:
     from bot.api import Assistant
+    from bot.feedback import QuestionLog
     from index.embeddings import Embedder
     from ui.jobs import IngestJob
 
@@ -80,6 +81,14 @@ _jobs_lock = threading.Lock()
 def ingest_job_slot(settings: Settings | None = None) -> tuple[threading.Lock, dict[str, IngestJob]]:
     """The process-wide registry of ingest jobs (one per index folder), with the lock that guards it."""
     return _jobs_lock, _jobs()
+
+
+def question_log(settings: Settings | None = None) -> QuestionLog | None:
+    """The question log (a path and a retention: cheap to make), or None when ``log_questions`` is off."""
+    from bot.feedback import QuestionLog
+
+    settings = settings or app_settings()
+    return QuestionLog.from_settings(settings) if settings.log_questions else None
 
 
 def clear_caches() -> None:

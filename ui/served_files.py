@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import tempfile
+import urllib.parse
 from pathlib import Path
 
 from icgg.settings import Settings
@@ -51,10 +52,29 @@ def served_name(doc_id: str, content_hash: str) -> str:
     return f"{re.sub(r'[^A-Za-z0-9_-]', '_', doc_id)[:60]}-{re.sub(r'[^0-9a-f]', '', content_hash)[:16]}.pdf"
 
 
+FIND_WORDS = 8  # words of the cited sentence a PDF viewer is asked to search for
+
+
+def find_fragment(quote: str | None) -> str:
+    """``&search=...&phrase=true`` for the first words of ``quote``: viewers that read it (pdf.js in
+    Firefox, Acrobat) highlight the sentence on the page; others ignore it and still open the page."""
+    words = (quote or "").split()[:FIND_WORDS]
+    if not words:
+        return ""
+    return f"&search={urllib.parse.quote(' '.join(words), safe='')}&phrase=true"
+
+
 def pdf_page_url(
-    doc_id: str, content_hash: str, path: str, page: int, settings: Settings, static_dir: Path = STATIC_DOCS
+    doc_id: str,
+    content_hash: str,
+    path: str,
+    page: int,
+    settings: Settings,
+    static_dir: Path = STATIC_DOCS,
+    find: str | None = None,
 ) -> str | None:
-    """Relative URL opening the PDF at ``page``, publishing the copy if needed; None if unavailable."""
+    """Relative URL opening the PDF at ``page`` (searching for ``find``, the cited sentence, where the
+    viewer can), publishing the copy if needed; None if unavailable."""
     name = served_name(doc_id, content_hash)
     target = static_dir / name
     if not target.exists():
@@ -73,7 +93,7 @@ def pdf_page_url(
             if tmp is not None:
                 Path(tmp).unlink(missing_ok=True)
             return None
-    return f"{STATIC_URL}/{name}#page={max(1, int(page))}"
+    return f"{STATIC_URL}/{name}#page={max(1, int(page))}{find_fragment(find)}"
 
 
 def read_pdf_bytes(path: str, settings: Settings) -> bytes | None:

@@ -1,9 +1,13 @@
-"""Library: the staff page. Index statistics, the document list, uploads, re-index and removal.
+"""Library: the staff page. Three tabs: the collection (index statistics, the document list, uploads,
+re-index and removal), "What users ask" (the question log's content-gap report, :mod:`ui.usage_view`) and a
+retrieval test (:mod:`ui.retrieval_view`).
 
 Behind a password (``ICGG_ADMIN_PASSWORD`` or ``st.secrets["admin_password"]``) compared in constant
 time; the password is never shown, logged or kept in session state (only the fact that this session signed
 in). With no password configured, staff functions are disabled. The re-index runs in a background thread
-(:mod:`ui.jobs`) while every page keeps answering from the previous generation.
+(:mod:`ui.jobs`) while every page keeps answering from the previous generation. A result message (the
+re-index report, an upload or removal outcome) is shown to the session whose action it answers, and only
+until that session's next action.
 """
 
 from __future__ import annotations
@@ -20,9 +24,12 @@ import streamlit as st
 
 from icgg.settings import Settings
 from ui.jobs import IngestJob, JobSnapshot
-from ui.render import md_escape, md_escape_inline, pretty_type
+from ui.language import _
+from ui.render import md_code, md_escape, md_escape_inline, pretty_type
 from ui.resources import app_settings, current_assistant, get_embedder, ingest_job_slot
-from ui.uploads import store_upload
+from ui.retrieval_view import render_retrieval_test
+from ui.uploads import readable_document_check, store_upload
+from ui.usage_view import render_usage
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +38,8 @@ FAILED_LOGINS = "library_failed_logins"
 MAX_FAILED_LOGINS = 5
 LOCKOUT_S = 60.0
 FLASH = "library_flash"
+# The re-index whose report this session may show: the one it started, until its next action.
+REPORT_SHOWN = "library_report_of"
 # Every key of the removal flow starts with this, so one call disarms all of it.
 REMOVAL_STATE_PREFIX = "library-remove-"
 PENDING_REMOVAL = f"{REMOVAL_STATE_PREFIX}pending"
@@ -53,49 +62,59 @@ def password_matches(given: str, expected: str) -> bool:
 
 
 def render() -> None:
-    st.title("Library")
+    st.title(_("Library"))
     settings = app_settings()
     expected = configured_password(settings)
     if not expected:
         st.warning(
-            "**Staff login is disabled**: no staff password is configured. Set the environment variable "
-            "`ICGG_ADMIN_PASSWORD` (or `admin_password` in `.streamlit/secrets.toml`) and restart the app.",
+            _(
+                "**Staff login is disabled**: no staff password is configured. Set the environment "
+                "variable `ICGG_ADMIN_PASSWORD` (or `admin_password` in `.streamlit/secrets.toml`) and "
+                "restart the app."
+            ),
             icon=":material/lock:",
         )
         return
     if not st.session_state.get(SIGNED_IN):
         _login_form(expected)
         return
-    st.button("Sign out", key="library-signout", icon=":material/logout:", on_click=_sign_out)
-    if FLASH in st.session_state:
-        st.success(st.session_state.pop(FLASH))
+    st.button(_("Sign out"), key="library-signout", icon=":material/logout:", on_click=_sign_out)
     assistant = current_assistant(settings)
-    if assistant is None:
-        st.info(
-            "**No document index yet.** Press **Re-index** below to build it from `corpus/` and the uploads.",
-            icon=":material/info:",
-        )
-    else:
-        _stats(assistant)
-    _reindex(settings)
-    _upload(settings)
-    if assistant is not None:
-        _documents(assistant, settings)
-    _remove(assistant, settings)
+    collection, usage, retrieval = st.tabs([_("Collection"), _("What users ask"), _("Retrieval test")])
+    with collection:
+        if FLASH in st.session_state:
+            st.success(st.session_state.pop(FLASH))
+        if assistant is None:
+            st.info(
+                "**No document index yet.** Press **Re-index** below to build it from `corpus/` and the "
+                "uploads.",
+                icon=":material/info:",
+            )
+        else:
+            _stats(assistant)
+        _reindex(settings)
+        _upload(settings)
+        if assistant is not None:
+            _documents(assistant, settings)
+        _remove(assistant, settings)
+    with usage:
+        render_usage(settings)
+    with retrieval:
+        render_retrieval_test(assistant, settings)
 
 
 # --- sign in ------------------------------------------------------------------------------------------
 def _login_form(expected: str) -> None:
-    st.write("Staff only: sign in to manage the document collection.")
+    st.write(_("Staff only: sign in to manage the document collection."))
     failures: list[float] = st.session_state.setdefault(FAILED_LOGINS, [])
     recent = [t for t in failures if time.time() - t < LOCKOUT_S]
     with st.form("library-login", clear_on_submit=True):
-        given = st.text_input("Staff password", type="password", key="library-password")
-        submitted = st.form_submit_button("Sign in", icon=":material/login:")
+        given = st.text_input(_("Staff password"), type="password", key="library-password")
+        submitted = st.form_submit_button(_("Sign in"), icon=":material/login:")
     if not submitted:
         return
     if len(recent) >= MAX_FAILED_LOGINS:
-        st.error("Too many failed attempts. Wait a minute and try again.", icon=":material/lock_clock:")
+        st.error(_("Too many failed attempts. Wait a minute and try again."), icon=":material/lock_clock:")
         return
     if password_matches(given, expected):
         st.session_state[SIGNED_IN] = True
@@ -103,11 +122,18 @@ def _login_form(expected: str) -> None:
         st.rerun()
     failures.append(time.time())
     log.warning("failed staff sign-in attempt")
-    st.error("Wrong password.", icon=":material/error:")
+    st.error(_("Wrong password."), icon=":material/error:")
 
 
 def _sign_out() -> None:
     st.session_state[SIGNED_IN] = False
+    _new_action()
+
+
+def _new_action() -> None:
+    """Another staff action began in this session: earlier result messages no longer apply."""
+    st.session_state.pop(REPORT_SHOWN, None)
+    st.session_state.pop(FLASH, None)
 
 
 # --- statistics -----------------------------------------------------------------------------------------
@@ -118,7 +144,7 @@ def _stats(assistant) -> None:
         log.exception("index statistics unavailable")
         st.warning("Index statistics are unavailable right now.")
         return
-    st.subheader("Index")
+    st.subheader(_("Index"))
     cols = st.columns(3)
     cols[0].metric("Documents", stats.get("documents", 0))
     cols[1].metric("Passages (chunks)", stats.get("chunks", 0))
@@ -176,7 +202,7 @@ def start_reindex(settings: Settings, *, prune: bool, rebuild: bool) -> IngestJo
 
 
 def _reindex(settings: Settings) -> None:
-    st.subheader("Re-index")
+    st.subheader(_("Re-index"))
     job = current_job(settings)
     running = job is not None and job.running
     with st.form("library-reindex"):
@@ -189,13 +215,24 @@ def _reindex(settings: Settings) -> None:
         rebuild = st.checkbox("Rebuild from scratch (re-read every document)", key="library-rebuild")
         go = st.form_submit_button("Re-index", icon=":material/sync:", disabled=running, type="primary")
     if go and not running:
-        if start_reindex(settings, prune=prune, rebuild=rebuild) is None:
+        _new_action()
+        job = start_reindex(settings, prune=prune, rebuild=rebuild)
+        if job is None:
             st.warning("A re-index is already running.")
+        else:
+            st.session_state[REPORT_SHOWN] = _job_token(job)
         running = True
     if running:
         _job_progress()
-    elif job is not None:
+    elif job is not None and st.session_state.get(REPORT_SHOWN) == _job_token(job):
         _job_report(job.snapshot())
+    elif job is not None and (finished := job.snapshot().finished_at):
+        st.caption(f"Last re-index finished at {time.strftime('%Y-%m-%d %H:%M', time.localtime(finished))}.")
+
+
+def _job_token(job: IngestJob) -> str:
+    """Which job a session's report flag refers to (a later job never inherits it)."""
+    return f"{id(job)}-{job.snapshot().started_at}"
 
 
 @st.fragment(run_every=1.0)
@@ -223,6 +260,9 @@ def _job_report(snap: JobSnapshot) -> None:
     totals = report.totals
     summary = ", ".join(f"{n} {status}" for status, n in totals.items() if n)
     published = f"published generation {report.generation}" if report.generation else "nothing changed"
+    reread = sum(1 for r in report.files if r.status == "unchanged" and r.reason)
+    if reread:
+        summary += f" ({reread} re-read)"
     text = f"Re-index finished in {took:.0f} s: {summary or 'no files'}; {published}."
     (st.warning if totals.get("failed") else st.success)(md_escape(text))
     for warning in report.warnings:
@@ -248,7 +288,7 @@ def _job_report(snap: JobSnapshot) -> None:
 
 # --- upload ----------------------------------------------------------------------------------------------
 def _upload(settings: Settings) -> None:
-    st.subheader("Add documents")
+    st.subheader(_("Add documents"))
     nonce = st.session_state.setdefault("library_upload_nonce", 0)
     with st.form("library-upload", clear_on_submit=True):
         files = st.file_uploader(
@@ -261,25 +301,34 @@ def _upload(settings: Settings) -> None:
         save = st.form_submit_button("Save uploads", icon=":material/upload:")
     if not save or not files:
         return
+    _new_action()
     max_bytes = int(settings.upload_max_mb * 1024 * 1024)
+    check = readable_document_check(settings)
     saved, refused = [], []
-    for f in files:
-        outcome = store_upload(f.getvalue(), f.name, settings.upload_dir, max_bytes)
-        (saved if outcome.path else refused).append(outcome)
+    with st.spinner("Checking the files…"):
+        for f in files:
+            outcome = store_upload(f.getvalue(), f.name, settings.upload_dir, max_bytes, check=check)
+            (saved if outcome.path else refused).append(outcome)
     if saved:
         st.success(
             "Saved "
-            + ", ".join(f"`{md_escape_inline(o.path.name)}`" for o in saved)
+            + ", ".join(f"{md_code(o.path.name)} ({_described(o)})" for o in saved)
             + ". Press **Re-index** to add them to the index."
         )
     for o in refused:
-        st.error(f"Refused `{md_escape_inline(o.original_name)}`: {md_escape_inline(o.reason)}")
+        st.error(f"Refused {md_code(o.original_name)}: {md_escape_inline(o.reason)}")
     st.session_state["library_upload_nonce"] = nonce + 1
+
+
+def _described(upload) -> str:
+    """Escaped "“Title”, dated 2019-03-12" of a checked upload: what the index will call it."""
+    title = f"“{md_escape_inline(upload.title)}”" if upload.title else "untitled"
+    return f"{title}, {md_escape_inline('dated ' + upload.date) if upload.date else 'undated'}"
 
 
 # --- documents and removal -----------------------------------------------------------------------------
 def _documents(assistant, settings: Settings) -> None:
-    st.subheader("Documents")
+    st.subheader(_("Documents"))
     docs = assistant.browse(sort="date")
     indexed_paths = {str(Path(d.path)) for d in docs}
     failed = _failed_uploads(settings)
@@ -371,7 +420,7 @@ def _forget_removal() -> None:
 
 
 def _remove(assistant, settings: Settings) -> None:
-    st.subheader("Remove a document")
+    st.subheader(_("Remove a document"))
     items = {r.key: r for r in removable_items(assistant, settings)}
     if not items:
         st.caption("Nothing to remove.")
@@ -398,6 +447,7 @@ def _choose_removal(items: dict[str, Removable]) -> None:
         go = st.form_submit_button("Remove…", icon=":material/delete:")
     if not go:
         return
+    _new_action()
     if choice is None:
         st.warning("Choose the document to remove first.")
         return
@@ -425,10 +475,12 @@ def _confirm_removal(item: Removable, settings: Settings) -> None:
     )
     if right.button("Cancel", key=f"{REMOVAL_STATE_PREFIX}cancel"):
         _forget_removal()
+        _new_action()
         st.rerun()
     if not confirmed:
         return
     _forget_removal()  # whatever happens next, the confirmation has been used
+    _new_action()
     generation = None
     if item.doc_id is not None:
         from index.builder import remove_documents
