@@ -10,7 +10,7 @@ import sqlite3
 import pytest
 from fixtures.pdfs import make_pdf, make_scanned_pdf
 
-from index.builder import ingest_paths
+from index.builder import REREAD, ingest_paths
 from index.errors import IndexMismatchError
 from index.generations import MANIFEST_NAME, STORE_NAME, current_generation, generation_path, sha256_path
 from index.reader import open_index
@@ -64,7 +64,8 @@ def test_schema_1_index_opens_as_text_layer_and_is_re_read_by_the_next_ingest(tm
     assert old.manifest["schema_version"] == 1
     assert all(c.ocr_confidence is None for c in old.chunks_of(old.documents()[0].doc_id))
     report = ingest_paths([folder], settings, embedder=embedder)
-    assert [row.status for row in report.files] == ["updated"]
+    # re-read though its file did not change (the reader changed): reported unchanged, with the reason
+    assert [(row.status, row.reason) for row in report.files] == [("unchanged", REREAD)]
     assert open_index(settings).manifest["schema_version"] == 2
 
 

@@ -27,8 +27,9 @@ def score_column(mode: str) -> str:
 
 
 def passage_rows(answer, mode: str) -> list[dict[str, Any]]:
-    """One row per passage, in the order the answer reads them (the reader's, best first; passages beyond
-    the reader's depth follow in retrieval order with no reader score). ``Rank`` is the retrieval rank."""
+    """One row per passage, in the order the answer reads them (the reader's order fused with retrieval's;
+    passages beyond the reader's depth follow in retrieval order with no reader score). ``Rank`` is the
+    retrieval rank."""
     quoted: dict[int, list[str]] = {}
     for c in answer.citations:
         quoted.setdefault(c.passage_rank, []).append(f"[{c.n}]")
