@@ -147,6 +147,7 @@ def main() -> None:
     started = time.perf_counter()
     variants: dict[str, list[dict]] = defaultdict(list)
     ask_ms: list[float] = []
+    policies = {} if args.ask_only else _policy_variants(assistant)
     for item in items:
         unseen = bool(item.gold_docs) and set(item.gold_docs) <= heldout
         gold = gold_doc_ids(index, item.gold_docs)
@@ -156,12 +157,13 @@ def main() -> None:
             ask_ms.append((time.perf_counter() - t0) * 1000)
             variants["ask"].append(_row(item, answer, gold, None, unseen))
             continue
-        answer = assistant.ask(item.question, history=item.history)
+        # What Assistant.ask does, with the reading kept so the policy variants answer from the same one.
+        generation, resolved, reading = assistant._prepare(item.question, item.history, None)
+        answer = assistant.answerer.answer(resolved, reading, generation.index)
+        answer = assistant._finish(answer, item.question, resolved, generation)
         ask_ms.append((time.perf_counter() - t0) * 1000)
-        variants["shipped"].append(_row(item, answer, gold, None, unseen))
-        _, resolved, reading = assistant._prepare(item.question, item.history, None)
-        variants["shipped"][-1]["list"] = reading.wants_list
-        for name, answerer in _policy_variants(assistant).items():
+        variants["shipped"].append(_row(item, answer, gold, reading.wants_list, unseen))
+        for name, answerer in policies.items():
             variants[name].append(
                 _row(item, answerer.answer(resolved, reading, index), gold, reading.wants_list, unseen)
             )

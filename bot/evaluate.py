@@ -83,7 +83,7 @@ def load_eval_set(path: str | Path) -> list[EvalItem]:
                         id=str(obj.get("id", number)),
                         question=str(obj["q" if users else "question"]),
                         answerable=bool(obj["answerable"]),
-                        gold_docs=tuple(_report_name(d) for d in docs),
+                        gold_docs=tuple(corpus_path(d) for d in docs),
                         key_facts=facts,
                         kind=str(obj.get("kind", "paraphrase")),
                         history=tuple((str(r), str(t)) for r, t in obj.get("history") or []),
@@ -95,8 +95,9 @@ def load_eval_set(path: str | Path) -> list[EvalItem]:
     return items
 
 
-def _report_name(name: str) -> str:
-    """``pdf_src/x.md`` (a report's source) -> ``pdf/x.pdf`` (the file the index holds)."""
+def corpus_path(name: str) -> str:
+    """``pdf_src/x.md`` (a report's source) -> ``pdf/x.pdf`` (the file the index holds); other names
+    unchanged. Evaluation and the reader's training read users'-words sets through it."""
     if name.startswith("pdf_src/") and name.endswith(".md"):
         return "pdf/" + name[len("pdf_src/") : -len(".md")] + ".pdf"
     return name

@@ -70,14 +70,18 @@ def model_of(embedder) -> str:
     return getattr(embedder, "model_name", "")
 
 
-def query_vector(embedder, text: str) -> np.ndarray:
-    """The embedding of a search query, computed once per (model, text) while it stays cached."""
+def _cached_query_vector(embedder, text: str, embed) -> np.ndarray:
     model = model_of(embedder)
     vector = QUERY_VECTORS.get(model, text)
     if vector is None:
-        vector = embedder.embed([text])[0]
+        vector = embed([text])[0]
         QUERY_VECTORS.put_many(model, [text], [vector])
     return vector
+
+
+def query_vector(embedder, text: str) -> np.ndarray:
+    """The embedding of a search query, computed once per (model, text) while it stays cached."""
+    return _cached_query_vector(embedder, text, embedder.embed)
 
 
 def multilingual_query_vector(embedder, text: str) -> np.ndarray:
@@ -85,12 +89,7 @@ def multilingual_query_vector(embedder, text: str) -> np.ndarray:
 
     Search computes it for the multilingual ranking; a reader comparing the question with sentences in
     another language finds it here."""
-    model = model_of(embedder)
-    vector = QUERY_VECTORS.get(model, text)
-    if vector is None:
-        vector = embedder.embed_queries([text])[0]
-        QUERY_VECTORS.put_many(model, [text], [vector])
-    return vector
+    return _cached_query_vector(embedder, text, embedder.embed_queries)
 
 
 MULTILINGUAL_SENTENCE_VECTORS = VectorLRU(4096)  # e5 vectors of recently read sentences: ~6 MB full

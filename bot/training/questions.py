@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.evaluate import corpus_path
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 VALIDATION_NAMES = frozenset({"user_questions.jsonl"})
 
@@ -43,13 +45,6 @@ class TrainingQuestion:
         if self.docs <= heldout_docs:
             return "heldout"
         return "excluded" if self.docs & heldout_docs else "pool"
-
-
-def corpus_path(name: str) -> str:
-    """``pdf_src/x.md`` -> ``pdf/x.pdf``: the path the index records; other names unchanged."""
-    if name.startswith("pdf_src/") and name.endswith(".md"):
-        return "pdf/" + name[len("pdf_src/") : -len(".md")] + ".pdf"
-    return name
 
 
 def load_questions(path: Path) -> list[TrainingQuestion]:
