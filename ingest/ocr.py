@@ -170,7 +170,8 @@ class _WithSpaceProbability:
     """RapidOCR's CTC decoder, made to hand back with each line the probability of the space class in
     every output column (appended to what ``return_word_box=True`` returns: column count, characters,
     their columns, word kinds, confidences). Only the argmax is decoded otherwise, and PP-OCRv4's
-    Chinese-English model gives most spaces between English words less than blank."""
+    Chinese-English model gives most spaces between English words less than blank. RapidOCR's own word
+    boxes (``RapidOCR.__call__`` with ``return_word_box``) unpack five items: this engine never asks."""
 
     def __init__(self, decode):
         self._decode = decode
