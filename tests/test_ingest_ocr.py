@@ -45,6 +45,17 @@ def test_scanned_pages_are_read_by_ocr_and_marked_with_engine_and_confidence(sca
     assert progress[0] == ("ocr", 0, 2) and progress[-1] == ("ocr", 2, 2)
 
 
+def test_english_words_on_a_scan_come_out_separated(scan):
+    """The Chinese-English recogniser runs English words together unless its spaces are put back
+    (``ingest.ocr.spaced_text``): each word of the page is a word of the text, and no word is cut."""
+    document = read_pdf(scan, doc_id="s", content_hash="h", max_pages=10, ocr=_options())
+    for page, paragraphs in zip(document.pages, (PAGE_ONE, PAGE_TWO), strict=True):
+        expected = " ".join(paragraphs).lstrip("# ").split()
+        read = page.text.split()
+        assert sum(word in read for word in expected) >= 0.9 * len(expected), page.text
+        assert len(read) <= len(expected), page.text
+
+
 def test_first_pass_defers_ocr_and_born_digital_pages_never_need_it(scan, tmp_path):
     options = _options()
     needed = read_pdf(scan, doc_id="s", content_hash="h", max_pages=10, ocr=options, defer_ocr=True)
