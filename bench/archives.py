@@ -34,6 +34,7 @@ Usage: python bench/archives.py [--index-dir DIR] [--skip-qa] [--skip-hostile] [
 from __future__ import annotations
 
 import argparse
+import collections
 import importlib.util
 import json
 import os
@@ -55,6 +56,7 @@ sys.path.insert(0, str(ROOT))
 EXTERNAL = ROOT.parent / "shared" / "external" / "pdfs"
 OUT = ROOT / "bench" / "results" / "archives.md"
 INGEST_JSON = "archives-ingest.json"  # beside --out
+HOSTILE_JSON = "archives-hostile.json"  # beside --out: every hostile file's outcome
 RERUN_NOTE = "Sections 1 and 2 rerun"
 HOSTILE_NOTE = "Section 5 rerun"
 INGEST_NOTE = "Section 6 run"
@@ -364,9 +366,10 @@ _SAMPLE_LOAD = "import os, sys, time\nwhile True:\n    print(os.getloadavg()[0],
 class LoadSampler:
     """The 1-minute load average every ``every_s`` seconds while the block runs (other jobs share the CPUs).
 
-    Sampled by a separate process: with a sampling thread in this process, the forked parser children
-    read ``pdfminer__175.pdf`` by OCR; without it (as in ``bench/hostile_pdfs.py``) its OCR hit the memory
-    cap. That file's OCR needs about the whole cap (``pdf_memory_mb``), so the measuring must not move it."""
+    Sampled by a separate process, so that measuring leaves the forked parser children as they are: the
+    OCR of ``pdfminer__175.pdf`` needs about the whole memory cap (``pdf_memory_mb``), and a sampling
+    thread in this process changed its outcome (read with the thread, refused without it, in four
+    alternating runs)."""
 
     def __init__(self, every_s: float = 10.0):
         self.every_s = every_s
@@ -418,11 +421,15 @@ def measure_hostile() -> dict:
         "slowest": sorted(((o.seconds, Path(o.path).name) for o in outcomes), reverse=True)[:3],
         "wall_s": wall,
         "load": load.describe(),
+        "reasons": collections.Counter(re.sub(r"\s*\(.*", "", o.reason or "").strip() for o in refused),
+        "outcomes": {Path(o.path).name: o.reason or "indexed" for o in outcomes},
     }
 
 
-def hostile_section() -> list[str]:
+def hostile_section(json_path: Path) -> list[str]:
+    """Section 5; every file's outcome goes to ``json_path``."""
     h = measure_hostile()
+    json_path.write_text(json.dumps(h["outcomes"], indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     md = ["## 5. Hostile PDFs (`../shared/external/pdfs`, product reader, 2 workers)", "",
           f"Load average (1 min) during the run: {h['load']}.", "",
           "| files | indexed | refused with a reason | refused without one | stopped by the timeout | wall time |",
@@ -435,6 +442,7 @@ def hostile_section() -> list[str]:
         "Read by OCR: " + (", ".join(f"{n} ({p} pages, {s} s)" for n, p, s in h["ocr"]) or "none") + "."
     )
     md.append("Slowest: " + ", ".join(f"{n} {s:.1f} s" for s, n in h["slowest"]) + ".")
+    md.append("Reasons for refusing: " + "; ".join(f"{r} ({n})" for r, n in h["reasons"].most_common()) + ".")
     md.append("")
     return md
 
@@ -695,7 +703,9 @@ def main() -> None:
             report = splice_sections(report, {1, 2}, ocr_sections(), note, RERUN_NOTE)
         if args.hostile_only:
             note = f"{HOSTILE_NOTE} {rerun}, by `python bench/archives.py --hostile-only`."
-            report = splice_sections(report, {5}, hostile_section(), note, HOSTILE_NOTE)
+            report = splice_sections(
+                report, {5}, hostile_section(args.out.parent / HOSTILE_JSON), note, HOSTILE_NOTE
+            )
         if args.ingest_only:
             if not args.ingest_compare:
                 parser.error("--ingest-only needs --ingest-compare COMMIT")
@@ -760,7 +770,7 @@ def main() -> None:
     md.append("")
 
     if not args.skip_hostile and EXTERNAL.exists():
-        md += hostile_section()
+        md += hostile_section(args.out.parent / HOSTILE_JSON)
 
     if args.ingest_compare:
         m = measure_ingest(args.ingest_compare, args.runs)
