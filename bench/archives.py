@@ -18,21 +18,31 @@ Measures, and writes ``bench/results/archives.md``:
    plain text and of our reader with the expected reading order: ``expected/pypdf__multicolumn-lorem-ipsum
    .txt`` (its layout text cut into columns) and the corpus's two-column paper (its source text).
 5. The 82 hostile PDFs through the product reader: each indexed or refused with a reason, none hanging.
-6. Born-digital ingest time before/after, from two ``bench/ingest.py --skip-langchain --skip-replicated``
-   JSON files given with ``--ingest-before`` and ``--ingest-after`` (run on the old and the new code).
+6. Ingest of the born-digital shipped corpus (``corpus/news`` + ``corpus/pdf``, as ``bench/ingest.py``
+   copies it) by the code of an earlier commit and by this code, with ``--ingest-compare COMMIT``: the
+   commit's tree is exported with ``git archive``; runs alternate (before, after, ...) in fresh processes,
+   each a full ingest into an empty index and embedding cache with the MiniLM model already loaded, and
+   with the e5 side and sentence vectors off on both sides (``INGEST_ENV``), so only the reading of the
+   documents differs. CPU is user + system of the process and its parser children; medians are reported.
 
-Usage: python bench/archives.py [--index-dir DIR] [--skip-qa] [--skip-hostile] [--ingest-before F --ingest-after F]
-       python bench/archives.py --ocr-only   (sections 1 and 2 again, put in place of those of --out)
+Usage: python bench/archives.py [--index-dir DIR] [--skip-qa] [--skip-hostile] [--ingest-compare COMMIT]
+       python bench/archives.py --ocr-only      (sections 1 and 2 again, put in place of those of --out)
+       python bench/archives.py --hostile-only  (section 5 again, in place of that of --out)
+       python bench/archives.py --ingest-compare COMMIT [--runs 3] --ingest-only  (section 6 alone)
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import importlib.util
 import json
 import os
 import platform
 import re
+import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -45,7 +55,23 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 sys.path.insert(0, str(ROOT))
 EXTERNAL = ROOT.parent / "shared" / "external" / "pdfs"
 OUT = ROOT / "bench" / "results" / "archives.md"
+INGEST_JSON = "archives-ingest.json"  # beside --out
+HOSTILE_JSON = "archives-hostile.json"  # beside --out: every hostile file's outcome
 RERUN_NOTE = "Sections 1 and 2 rerun"
+HOSTILE_NOTE = "Section 5 rerun"
+INGEST_NOTE = "Section 6 run"
+# Settings of both sides of the ingest comparison: the multilingual (e5) vectors and the sentence vectors
+# came from other work (and the sentence vectors' default changed with it), so both sides run without them.
+# The code before the multilingual work has no such settings and ignores the first two.
+INGEST_ENV = {
+    "ICGG_MULTILINGUAL_EMBEDDINGS": "false",
+    "ICGG_MULTILINGUAL_SENTENCE_VECTORS": "false",
+    "ICGG_INDEX_SENTENCE_VECTORS": "false",
+}
+INGEST_SETTINGS_SHOWN = (
+    "multilingual_embeddings", "multilingual_sentence_vectors", "index_sentence_vectors", "read_tables",
+    "ocr_engine", "parse_workers", "chunk_tokens",
+)  # fmt: skip
 TABLE_REPORT = "archives/data-tables-sampling-and-baselines.pdf"
 CHINESE = [
     (EXTERNAL / "cjk" / "pdfjs__issue12823.pdf", [0]),
@@ -333,6 +359,38 @@ def measure_questions(index_dir: Path | None) -> dict:
     return {"rows": rows, "ingest_s": ingest_seconds}
 
 
+# --- machine load -------------------------------------------------------------------------------------
+_SAMPLE_LOAD = "import os, sys, time\nwhile True:\n    print(os.getloadavg()[0], flush=True)\n    time.sleep(float(sys.argv[1]))"
+
+
+class LoadSampler:
+    """The 1-minute load average every ``every_s`` seconds while the block runs (other jobs share the CPUs).
+
+    Sampled by a separate process, so that measuring leaves the forked parser children as they are: the
+    OCR of ``pdfminer__175.pdf`` needs about the whole memory cap (``pdf_memory_mb``), and a sampling
+    thread in this process changed its outcome (read with the thread, refused without it, in four
+    alternating runs)."""
+
+    def __init__(self, every_s: float = 10.0):
+        self.every_s = every_s
+        self.samples: list[float] = []
+
+    def __enter__(self) -> LoadSampler:
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _SAMPLE_LOAD, str(self.every_s)], stdout=subprocess.PIPE, text=True
+        )
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._process.terminate()
+        out, _err = self._process.communicate()
+        self.samples = [float(x) for x in out.split()] + [os.getloadavg()[0]]
+
+    def describe(self) -> str:
+        s = self.samples
+        return f"{min(s):.1f} to {max(s):.1f} (median {statistics.median(s):.1f}, {len(s)} samples)"
+
+
 # --- hostile PDFs --------------------------------------------------------------------------------------
 def measure_hostile() -> dict:
     from icgg.settings import Settings
@@ -341,7 +399,8 @@ def measure_hostile() -> dict:
     files = sorted(p for p in EXTERNAL.rglob("*.pdf"))
     settings = Settings(_env_file=None)
     started = time.perf_counter()
-    outcomes = read_files(files, settings)
+    with LoadSampler() as load:
+        outcomes = read_files(files, settings)
     wall = time.perf_counter() - started
     refused = [o for o in outcomes if not o.ok]
     return {
@@ -361,16 +420,170 @@ def measure_hostile() -> dict:
         ],
         "slowest": sorted(((o.seconds, Path(o.path).name) for o in outcomes), reverse=True)[:3],
         "wall_s": wall,
+        "load": load.describe(),
+        "reasons": collections.Counter(re.sub(r"\s*\(.*", "", o.reason or "").strip() for o in refused),
+        "outcomes": {Path(o.path).name: o.reason or "indexed" for o in outcomes},
     }
 
 
-def _ingest_row(path: Path | None) -> dict | None:
-    if path is None or not path.exists():
-        return None
-    for entry in json.loads(path.read_text()):
-        if entry["name"].startswith("corpus (1"):
-            return entry["ours"]
-    return None
+def hostile_section(json_path: Path) -> list[str]:
+    """Section 5; every file's outcome goes to ``json_path``."""
+    h = measure_hostile()
+    json_path.write_text(json.dumps(h["outcomes"], indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    md = ["## 5. Hostile PDFs (`../shared/external/pdfs`, product reader, 2 workers)", "",
+          f"Load average (1 min) during the run: {h['load']}.", "",
+          "| files | indexed | refused with a reason | refused without one | stopped by the timeout | wall time |",
+          "| ---: | ---: | ---: | ---: | ---: | ---: |",
+          f"| {h['files']} | {h['indexed']} | {h['refused'] - h['without_reason']} | {h['without_reason']} | "
+          f"{len(h['timed_out'])} | {h['wall_s']:.0f} s |", ""]  # fmt: skip
+    if h["timed_out"]:
+        md.append("Stopped by a timeout (refused with that reason): " + ", ".join(h["timed_out"]) + ".")
+    md.append(
+        "Read by OCR: " + (", ".join(f"{n} ({p} pages, {s} s)" for n, p, s in h["ocr"]) or "none") + "."
+    )
+    md.append("Slowest: " + ", ".join(f"{n} {s:.1f} s" for s, n in h["slowest"]) + ".")
+    md.append("Reasons for refusing: " + "; ".join(f"{r} ({n})" for r, n in h["reasons"].most_common()) + ".")
+    md.append("")
+    return md
+
+
+# --- born-digital ingest, before and after -------------------------------------------------------------
+def born_digital_files() -> list[Path]:
+    """The shipped corpus without the archive documents: what ``bench/ingest.py`` ingests."""
+    corpus = ROOT / "corpus"
+    return sorted((corpus / "news").glob("*.md")) + sorted((corpus / "pdf").glob("*.pdf"))
+
+
+def _cpu() -> tuple[float, float]:
+    """User + system seconds of this process (every thread) and of its waited-for children (the parsers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
+
+
+def ingest_worker(code: Path, docs: Path, index_dir: Path) -> dict:
+    """Runs in a fresh process on the code in ``code``: one full ingest of ``docs`` into the empty
+    ``index_dir`` (its embedding cache too), the model loaded and warmed up beforehand. Uses only what
+    every version of the code has (``Settings``, ``load_embedder``, ``ingest_paths``, ``report.timings``)."""
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT]
+    sys.path.insert(0, str(code))
+    from icgg.settings import Settings
+    from index.builder import ingest_paths
+    from index.embeddings import load_embedder
+
+    settings = Settings(_env_file=None, index_dir=index_dir)
+    embedder = load_embedder(settings)
+    embedder.embed(["warm-up text"] * 8)
+    load = os.getloadavg()[0]
+    own, kids = _cpu()
+    started = time.perf_counter()
+    report = ingest_paths([docs], settings, embedder=embedder)
+    wall = time.perf_counter() - started
+    own_after, kids_after = _cpu()
+    failed = [r.path for r in report.files if r.status not in ("added", "updated", "unchanged")]
+    return {
+        "wall_s": wall,
+        "cpu_s": own_after - own + kids_after - kids,
+        "parser_cpu_s": kids_after - kids,
+        "load": load,
+        "documents": report.documents,
+        "chunks": report.chunks,
+        "embedded_texts": report.embedded_texts,
+        "failed": [str(p) for p in failed],
+        "timings": report.timings,
+        "settings": {k: getattr(settings, k, None) for k in INGEST_SETTINGS_SHOWN},
+    }
+
+
+def _export(commit: str, target: Path) -> str:
+    """The tree of ``commit`` in ``target`` (``git archive``); returns its short hash."""
+    target.mkdir(parents=True)
+    short = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", commit], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return short
+
+
+def measure_ingest(before_commit: str, runs: int) -> dict:
+    env = {**os.environ, **INGEST_ENV, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+           "TOKENIZERS_PARALLELISM": "false"}  # fmt: skip
+    after_commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--porcelain", "--", "ingest", "index", "icgg"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    results: dict = {"before": [], "after": []}
+    with tempfile.TemporaryDirectory(prefix="icgg-ingest-compare-") as tmp:
+        docs = Path(tmp) / "docs"
+        docs.mkdir()
+        for path in born_digital_files():
+            (docs / path.name).write_bytes(path.read_bytes())
+        before_code = Path(tmp) / "before"
+        before_short = _export(before_commit, before_code)
+        sides = {"before": before_code, "after": ROOT}
+        with LoadSampler() as load:
+            for run in range(runs):
+                for side, code in sides.items():
+                    print(f"[ingest] run {run + 1}/{runs}, {side} ...", file=sys.stderr, flush=True)
+                    cmd = [sys.executable, __file__, "--ingest-worker", str(code), str(docs),
+                           str(Path(tmp) / f"index-{side}-{run}")]  # fmt: skip
+                    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=code, env=env)
+                    if proc.returncode != 0:
+                        raise SystemExit(f"ingest worker ({side}) failed:\n{proc.stderr[-3000:]}")
+                    results[side].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    return {
+        "before_commit": before_short,
+        "after_commit": after_commit + (" with uncommitted changes to ingest/index/icgg" if dirty else ""),
+        "files": len(born_digital_files()),
+        "env": INGEST_ENV,
+        "load": load.describe(),
+        **results,
+    }
+
+
+def ingest_section(m: dict, command: str) -> list[str]:
+    def med(side: str, key: str, stage: str | None = None) -> float:
+        values = [r["timings"].get(stage, 0.0) if stage else r[key] for r in m[side]]
+        return statistics.median(values)
+
+    runs = len(m["before"])
+    env = " ".join(f"{k}={v}" for k, v in m["env"].items())
+    md = ["## 6. Ingest of the born-digital shipped corpus (corpus/news + corpus/pdf), before and after", "",
+          f"`{command}`: {m['files']} files (the archive documents are not read); before = {m['before_commit']} "
+          f"(the archives branch's fork point), after = {m['after_commit']}. Both sides run with `{env}` "
+          "(the e5 side and the sentence vectors came from other work), the other settings at their defaults "
+          "(2 parser processes). Each run is a fresh process: a full ingest into an empty index and embedding "
+          f"cache, model loaded beforehand; the sides alternate, {runs} runs each; medians. CPU = user + system "
+          "seconds of the process (all threads) and its PDF parser children.", "",
+          f"Load average (1 min) during the runs: {m['load']}; at the start of each run: before "
+          + ", ".join(f"{r['load']:.1f}" for r in m["before"]) + "; after "
+          + ", ".join(f"{r['load']:.1f}" for r in m["after"]) + ".", "",
+          "| median of the runs | before | after | after / before |", "| --- | ---: | ---: | ---: |"]  # fmt: skip
+    rows = [
+        ("CPU of the full ingest (s), the main figure", "cpu_s", None),
+        ("wall time of the full ingest (s)", "wall_s", None),
+        ("CPU of the PDF parser children (s)", "parser_cpu_s", None),
+        ("parse stage, wall (s)", "", "parse"),
+        ("chunk stage, wall (s)", "", "chunk"),
+        ("embed stage, wall (s)", "", "embed"),
+        ("write stage, wall (s)", "", "write"),
+    ]
+    for label, key, stage in rows:
+        b, a = med("before", key, stage), med("after", key, stage)
+        md.append(f"| {label} | {b:.2f} | {a:.2f} | {a / b if b else float('nan'):.2f} |")
+    for label, key in (("documents", "documents"), ("chunks", "chunks")):
+        md.append(f"| {label} | {m['before'][0][key]} | {m['after'][0][key]} | |")
+    md.append("")
+    md.append("Every run (CPU s / wall s): before " + ", ".join(f"{r['cpu_s']:.1f} / {r['wall_s']:.1f}" for r in m["before"])
+              + "; after " + ", ".join(f"{r['cpu_s']:.1f} / {r['wall_s']:.1f}" for r in m["after"]) + ".")  # fmt: skip
+    failed = sorted({f for side in ("before", "after") for r in m[side] for f in r["failed"]})
+    md.append("Files not indexed: " + (", ".join(Path(f).name for f in failed) or "none") + ".")
+    md.append("")
+    return md
 
 
 # --- report --------------------------------------------------------------------------------------------
@@ -426,14 +639,23 @@ def ocr_sections() -> list[str]:
     return md
 
 
-def splice_ocr_sections(report: str, sections: list[str], note: str) -> str:
-    """``report`` (a whole earlier run) with its sections 1 and 2 replaced by ``sections``, and ``note``
-    (when and how they were rerun) under its first paragraph, in place of an earlier such note."""
-    start = report.index("\n## 1. ") + 1
-    rest = re.search(r"^## (?![12]\. )", report[start:], re.M)
-    end = start + rest.start() if rest else len(report)
-    head = "\n".join(line for line in report[:start].split("\n") if not line.startswith(RERUN_NOTE))
-    return "\n".join([head.rstrip("\n"), "", note, "", *sections]) + "\n" + report[end:]
+def splice_sections(report: str, numbers: set[int], sections: list[str], note: str, note_prefix: str) -> str:
+    """``report`` (a whole earlier run) with its sections ``numbers`` replaced by ``sections`` (put in
+    number order when it lacks them), and ``note`` (when and how they were rerun) under its first
+    paragraph's notes, in place of an earlier note starting with ``note_prefix``."""
+    headings = [(m.start(), int(m.group(1)) if m.group(1) else None) for m in re.finditer(r"^## (?:(\d+)\. )?", report, re.M)]  # fmt: skip
+    ours = [i for i, (_pos, n) in enumerate(headings) if n in numbers]
+    if ours:
+        start = headings[ours[0]][0]
+        later = [pos for pos, n in headings[ours[0] :] if n not in numbers]
+        end = later[0] if later else len(report)
+    else:
+        later = [pos for pos, n in headings if n is None or n > max(numbers)]
+        start = end = later[0] if later else len(report)
+    first = headings[0][0]
+    head = "\n".join(line for line in report[:first].split("\n") if not line.startswith(note_prefix))
+    head = re.sub(r"\n{3,}", "\n\n", head).rstrip("\n")
+    return "\n".join([head, "", note, "", report[first:start] + "\n".join(sections)]) + "\n" + report[end:]
 
 
 def main() -> None:
@@ -443,8 +665,13 @@ def main() -> None:
     )
     parser.add_argument("--skip-qa", action="store_true")
     parser.add_argument("--skip-hostile", action="store_true")
-    parser.add_argument("--ingest-before", type=Path, default=None)
-    parser.add_argument("--ingest-after", type=Path, default=None)
+    parser.add_argument(
+        "--ingest-compare",
+        metavar="COMMIT",
+        default=None,
+        help="section 6: ingest of the born-digital corpus by the code of COMMIT and by this code",
+    )
+    parser.add_argument("--runs", type=int, default=3, help="runs of each side of --ingest-compare")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument(
         "--ocr-only",
@@ -452,15 +679,40 @@ def main() -> None:
         help="rerun only the OCR sections (1 and 2) and put them in place of those of --out, keeping its "
         "other sections",
     )
+    parser.add_argument(
+        "--hostile-only", action="store_true", help="rerun only section 5, in place of that of --out"
+    )
+    parser.add_argument(
+        "--ingest-only",
+        action="store_true",
+        help="with --ingest-compare, run only section 6 and put it in place of that of --out",
+    )
+    parser.add_argument("--ingest-worker", nargs=3, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.ingest_worker:
+        print(json.dumps(ingest_worker(*args.ingest_worker)))
+        return
     load_before = os.getloadavg()[0]
-    if args.ocr_only:
-        note = (
-            f"{RERUN_NOTE} {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {load_before:.1f} before "
-            "(times are upper bounds), by `python bench/archives.py --ocr-only`; the other sections are "
-            "from the run above."
-        )
-        report = splice_ocr_sections(args.out.read_text(encoding="utf-8"), ocr_sections(), note)
+    command = "python bench/archives.py " + " ".join(sys.argv[1:])
+    rerun = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {load_before:.1f} before"
+    if args.ocr_only or args.hostile_only or args.ingest_only:
+        report = args.out.read_text(encoding="utf-8")
+        if args.ocr_only:
+            note = (f"{RERUN_NOTE} {rerun} (times are upper bounds), by `python bench/archives.py --ocr-only`; "
+                    "the other sections are from the run above.")  # fmt: skip
+            report = splice_sections(report, {1, 2}, ocr_sections(), note, RERUN_NOTE)
+        if args.hostile_only:
+            note = f"{HOSTILE_NOTE} {rerun}, by `python bench/archives.py --hostile-only`."
+            report = splice_sections(
+                report, {5}, hostile_section(args.out.parent / HOSTILE_JSON), note, HOSTILE_NOTE
+            )
+        if args.ingest_only:
+            if not args.ingest_compare:
+                parser.error("--ingest-only needs --ingest-compare COMMIT")
+            m = measure_ingest(args.ingest_compare, args.runs)
+            (args.out.parent / INGEST_JSON).write_text(json.dumps(m, indent=2) + "\n", encoding="utf-8")
+            note = f"{INGEST_NOTE} {rerun}, by `{command}`."
+            report = splice_sections(report, {6}, ingest_section(m, command), note, INGEST_NOTE)
         args.out.write_text(report, encoding="utf-8")
         print(report)
         return
@@ -518,35 +770,12 @@ def main() -> None:
     md.append("")
 
     if not args.skip_hostile and EXTERNAL.exists():
-        h = measure_hostile()
-        md += ["## 5. Hostile PDFs (`../shared/external/pdfs`, product reader, 2 workers)", "",
-               "| files | indexed | refused with a reason | refused without one | stopped by the timeout | wall time |",
-               "| ---: | ---: | ---: | ---: | ---: | ---: |",
-               f"| {h['files']} | {h['indexed']} | {h['refused'] - h['without_reason']} | {h['without_reason']} | "
-               f"{len(h['timed_out'])} | {h['wall_s']:.0f} s |", ""]  # fmt: skip
-        if h["timed_out"]:
-            md.append("Stopped by a timeout (refused with that reason): " + ", ".join(h["timed_out"]) + ".")
-        md.append(
-            "Read by OCR: " + (", ".join(f"{n} ({p} pages, {s} s)" for n, p, s in h["ocr"]) or "none") + "."
-        )
-        md.append("Slowest: " + ", ".join(f"{n} {s:.1f} s" for s, n in h["slowest"]) + ".")
-        md.append("")
+        md += hostile_section(args.out.parent / HOSTILE_JSON)
 
-    before, after = _ingest_row(args.ingest_before), _ingest_row(args.ingest_after)
-    if before and after:
-        md += ["## 6. Ingest of the born-digital shipped corpus (corpus/news + corpus/pdf), before and after", "",
-               "From `bench/ingest.py --skip-langchain --skip-replicated` on the code before this work and on this "
-               "code (full ingest into an empty index, mean of two runs; CPU includes the parser children).", "",
-               "| | before | after | after / before |", "| --- | ---: | ---: | ---: |"]  # fmt: skip
-        for label, key in (
-            ("full ingest (s)", "full_s"),
-            ("CPU of the full ingest (s)", "full_cpu_s"),
-            ("chunks", "chunks"),
-        ):
-            md.append(f"| {label} | {before[key]:.1f} | {after[key]:.1f} | {after[key] / before[key]:.2f} |")
-        bp, ap = before["timings"]["parse"], after["timings"]["parse"]
-        md.append(f"| parse stage (s) | {bp:.1f} | {ap:.1f} | {ap / bp:.2f} |")
-        md.append("")
+    if args.ingest_compare:
+        m = measure_ingest(args.ingest_compare, args.runs)
+        (args.out.parent / INGEST_JSON).write_text(json.dumps(m, indent=2) + "\n", encoding="utf-8")
+        md += ingest_section(m, command)
     args.out.write_text("\n".join(md) + "\n", encoding="utf-8")
     print("\n".join(md))
 
