@@ -18,6 +18,8 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,26 +68,27 @@ def open_document(path: str | Path) -> pdfium.PdfDocument | None:
 
 
 def page_facts(doc: pdfium.PdfDocument, index: int) -> PageFacts | None:
-    """Facts of page ``index`` (0-based); None when PDFium fails on it."""
+    """Facts of page ``index`` (0-based); None when PDFium fails on it. The page is closed before
+    returning (with its text page), so a long document does not hold every page it was asked about."""
     try:
-        page = doc[index]
-        width, height = page.get_size()
-        textpage = page.get_textpage()
-        boxes = []
-        for i in range(textpage.count_rects()):
-            left, bottom, right, top = textpage.get_rect(i)
-            boxes.append((left, height - top, right, height - bottom))
-        chars = textpage.count_chars()
-        image_area = 0.0
-        paths = 0
-        for obj in page.get_objects(max_depth=3):
-            if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
-                left, bottom, right, top = obj.get_bounds()
-                w = max(0.0, min(right, width) - max(left, 0.0))
-                h = max(0.0, min(top, height) - max(bottom, 0.0))
-                image_area += w * h
-            elif obj.type == pdfium_c.FPDF_PAGEOBJ_PATH:
-                paths += 1
+        with closing(doc[index]) as page:
+            width, height = page.get_size()
+            textpage = page.get_textpage()
+            boxes = []
+            for i in range(textpage.count_rects()):
+                left, bottom, right, top = textpage.get_rect(i)
+                boxes.append((left, height - top, right, height - bottom))
+            chars = textpage.count_chars()
+            image_area = 0.0
+            paths = 0
+            for obj in page.get_objects(max_depth=3):
+                if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+                    left, bottom, right, top = obj.get_bounds()
+                    w = max(0.0, min(right, width) - max(left, 0.0))
+                    h = max(0.0, min(top, height) - max(bottom, 0.0))
+                    image_area += w * h
+                elif obj.type == pdfium_c.FPDF_PAGEOBJ_PATH:
+                    paths += 1
     except Exception as exc:
         log.debug("pdfium fails on page %d: %s", index + 1, exc)
         return None
@@ -107,11 +110,12 @@ def column_text(doc: pdfium.PdfDocument, index: int, facts: PageFacts) -> str | 
     if not gutters:
         return None
     try:
-        textpage = doc[index].get_textpage()
-        parts = []
-        for region in regions(facts.text_boxes, gutters):
-            x0, y0, x1, y1 = region.bounds
-            parts.append(_bounded(textpage, facts, (x0 - 1, y0 - 1, x1 + 1, y1 + 1)))
+        with closing(doc[index]) as page:  # closing a page closes its text page too
+            textpage = page.get_textpage()
+            parts = []
+            for region in regions(facts.text_boxes, gutters):
+                x0, y0, x1, y1 = region.bounds
+                parts.append(_bounded(textpage, facts, (x0 - 1, y0 - 1, x1 + 1, y1 + 1)))
     except Exception as exc:
         log.debug("pdfium column text fails on page %d: %s", index + 1, exc)
         return None
@@ -119,7 +123,10 @@ def column_text(doc: pdfium.PdfDocument, index: int, facts: PageFacts) -> str | 
 
 
 def find_tables(path: str | Path, numbers: list[int]) -> dict[int, list[FoundTable]]:
-    """Ruled tables on the given pages (1-based) as pdfplumber finds them, top to bottom."""
+    """Ruled tables on the given pages (1-based) as pdfplumber finds them, top to bottom.
+
+    Each page is closed once searched: pdfplumber keeps a page's parsed layout and objects until then,
+    and a 350-page book kept whole needs over a gigabyte (more than the parser child's memory cap)."""
     if not numbers:
         return {}
     found: dict[int, list[FoundTable]] = {}
@@ -127,21 +134,9 @@ def find_tables(path: str | Path, numbers: list[int]) -> dict[int, list[FoundTab
         with pdfplumber.open(str(path)) as pdf:
             for number in numbers:
                 try:
-                    page = pdf.pages[number - 1]
-                    tables = page.find_tables()
-                    x_off, y_off = page.bbox[0], page.bbox[1]
-                    for t in sorted(tables, key=lambda t: t.bbox[1]):
-                        cells = t.extract()
-                        filled = sum(1 for row in cells for c in row if c and c.strip())
-                        total = sum(len(row) for row in cells)
-                        if len(cells) < 2 or not total or filled / total < MIN_TABLE_FILL:
-                            continue
-                        table = make_table(cells)
-                        if table is None or not table.rows:
-                            continue
-                        x0, top, x1, bottom = t.bbox
-                        box = (x0 - x_off, top - y_off, x1 - x_off, bottom - y_off)
-                        found.setdefault(number, []).append(FoundTable(box, table))
+                    with closing(pdf.pages[number - 1]) as page:
+                        for table in _tables_on(page):
+                            found.setdefault(number, []).append(table)
                 except Exception as exc:  # one page's tables; the page keeps its plain text
                     log.debug("pdfplumber fails on page %d: %s", number, exc)
     except Exception as exc:
@@ -149,17 +144,32 @@ def find_tables(path: str | Path, numbers: list[int]) -> dict[int, list[FoundTab
     return found
 
 
+def _tables_on(page: pdfplumber.page.Page) -> Iterator[FoundTable]:
+    x_off, y_off = page.bbox[0], page.bbox[1]
+    for t in sorted(page.find_tables(), key=lambda t: t.bbox[1]):
+        cells = t.extract()
+        filled = sum(1 for row in cells for c in row if c and c.strip())
+        total = sum(len(row) for row in cells)
+        if len(cells) < 2 or not total or filled / total < MIN_TABLE_FILL:
+            continue
+        table = make_table(cells)
+        if table is None or not table.rows:
+            continue
+        x0, top, x1, bottom = t.bbox
+        yield FoundTable((x0 - x_off, top - y_off, x1 - x_off, bottom - y_off), table)
+
+
 def render_page(doc: pdfium.PdfDocument, index: int, dpi: int) -> np.ndarray:
     """Page ``index`` as an RGB image (H x W x 3, uint8) at ``dpi``, never larger than
     ``MAX_RENDER_SIDE`` pixels on its longer side (a page 5 m tall is not rendered at 200 dpi)."""
-    page = doc[index]
-    width, height = page.get_size()
-    scale = dpi / 72.0
-    longest = max(width, height, 1.0) * scale
-    if longest > MAX_RENDER_SIDE:
-        scale *= MAX_RENDER_SIDE / longest
-    scale = max(scale, 1e-3)
-    bitmap = page.render(scale=scale, rev_byteorder=True, may_draw_forms=True)
+    with closing(doc[index]) as page:  # the bitmap outlives its page
+        width, height = page.get_size()
+        scale = dpi / 72.0
+        longest = max(width, height, 1.0) * scale
+        if longest > MAX_RENDER_SIDE:
+            scale *= MAX_RENDER_SIDE / longest
+        scale = max(scale, 1e-3)
+        bitmap = page.render(scale=scale, rev_byteorder=True, may_draw_forms=True)
     image = bitmap.to_numpy()
     if image.ndim == 2:
         image = np.repeat(image[:, :, None], 3, axis=2)

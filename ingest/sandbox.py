@@ -5,6 +5,10 @@ allocate without bound. Each job runs in its own forked child, in its own proces
 ``RLIMIT_AS`` set; the parent waits on a pipe and kills the whole group at the deadline. Results come
 back pickled over the pipe (transient IPC between our own processes; nothing is persisted).
 
+A job's exception becomes a one-line reason. A failed allocation at the cap is reported as "exceeded
+memory limit" however it arrives: as MemoryError, or as a library's own error (onnxruntime's
+``std::bad_alloc``, wrapped by RapidOCR in the text of a whole traceback).
+
 A long job (OCR of a scanned report) reports progress with :func:`report_progress`; each report moves its
 deadline to ``step_timeout_s`` from then, so a 300-page scan runs as long as every page finishes in time,
 while a child that stops reporting is killed like any other.
@@ -17,10 +21,12 @@ the calling thread exists in the child, and locks held by other threads stay loc
 from __future__ import annotations
 
 import contextlib
+import errno
 import faulthandler
 import logging
 import multiprocessing
 import os
+import re
 import resource
 import signal
 import time
@@ -32,6 +38,15 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 _MB = 1024 * 1024
+MAX_REASON_CHARS = 240  # a reason is one line of a staff report
+_TRACEBACK_HEADER = "Traceback (most recent call last):"
+# What a failed allocation under the address-space cap says when it does not arrive as MemoryError: C++'s
+# std::bad_alloc (onnxruntime, PDFium through its bindings; "bad allocation" on MSVC), onnxruntime's arena
+# ("Failed to allocate memory for requested buffer"), errno ENOMEM, a MemoryError's name in a traceback
+# that a library folded into another exception's message (RapidOCR does).
+_ALLOCATION_FAILED = re.compile(
+    r"std::bad_alloc|\bbad allocation\b|failed to allocate|cannot allocate memory|\bMemoryError\b", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -75,9 +90,38 @@ def _virtual_memory_bytes() -> int:
     return 0
 
 
+def _text(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception:  # a hostile file's error whose own __str__ fails
+        return ""
+
+
 def _one_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
+    """The exception's message as one short line: its first line, or, when the message is a whole
+    traceback (a library that wraps ``traceback.format_exc()`` in its own exception), the traceback's
+    last line, which names the exception that was raised."""
+    lines = [line.strip() for line in _text(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    line = lines[-1] if any(_TRACEBACK_HEADER in line for line in lines) else lines[0]
+    return line if len(line) <= MAX_REASON_CHARS else line[: MAX_REASON_CHARS - 1].rstrip() + "…"
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """Whether the exception, or one it was raised from or while handling, is a failed allocation."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, MemoryError):
+            return True
+        if isinstance(current, OSError) and current.errno == errno.ENOMEM:
+            return True
+        if _ALLOCATION_FAILED.search(_text(current)):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _child_main(conn: Connection, job: Job, memory_mb: int) -> None:
@@ -100,10 +144,8 @@ def _child_main(conn: Connection, job: Job, memory_mb: int) -> None:
     try:
         value = job.fn(*job.args, **(job.kwargs or {}))
         message: tuple[str, Any] = ("ok", value)
-    except MemoryError:
-        message = ("memory", None)
     except BaseException as exc:
-        message = ("error", _one_line(exc))
+        message = ("memory", None) if _out_of_memory(exc) else ("error", _one_line(exc))
     try:
         conn.send(message)
     except MemoryError:

@@ -3,12 +3,15 @@ become one-line reasons, and every job gets exactly one result."""
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import time
 from pathlib import Path
 
-from ingest.sandbox import Job, run_jobs, run_sandboxed
+import pytest
+
+from ingest.sandbox import MAX_REASON_CHARS, Job, _one_line, _out_of_memory, run_jobs, run_sandboxed
 
 
 def _add(a: int, b: int) -> int:
@@ -38,6 +41,39 @@ def _allocate_gigabytes() -> int:
 
 def _raise() -> None:
     raise ValueError("bad xref table\nsecond line of detail")
+
+
+# RapidOCR's error when onnxruntime cannot allocate under the cap: the whole traceback as the message.
+RAPIDOCR_BAD_ALLOC = """Traceback (most recent call last):
+  File "rapidocr_onnxruntime/utils/infer_engine.py", line 196, in __call__
+    return self.session.run(self.get_output_names(), input_dict)
+  File "onnxruntime/capi/onnxruntime_inference_collection.py", line 406, in run
+    return self._sess.run(output_names, input_feed, run_options)
+onnxruntime.capi.onnxruntime_pybind11_state.RuntimeException: [ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : \
+Non-zero status code returned while running ConvTranspose node. Name:'p2o.ConvTranspose.0' Status Message: \
+std::bad_alloc
+"""
+WRAPPED_TRACEBACK = """Traceback (most recent call last):
+  File "engine.py", line 12, in run
+    decode(stream)
+ValueError: unsupported predictor 42
+
+"""
+
+
+def _raise_text(text: str) -> None:
+    raise RuntimeError(text)
+
+
+def _raise_from_memory_error() -> None:
+    try:
+        raise MemoryError()
+    except MemoryError as exc:
+        raise RuntimeError("image decoding failed") from exc
+
+
+def _raise_enomem() -> None:
+    raise OSError(errno.ENOMEM, os.strerror(errno.ENOMEM))
 
 
 def _segfault() -> None:
@@ -99,6 +135,39 @@ def test_parser_allocating_too_much_hits_the_memory_limit():
 def test_exception_becomes_its_one_line_message():
     result = run_sandboxed(_raise, timeout_s=10, memory_mb=512)
     assert not result.ok and result.error == "bad xref table"
+
+
+def test_an_error_whose_message_is_a_traceback_is_reported_by_its_exception_line():
+    assert _one_line(RuntimeError(WRAPPED_TRACEBACK)) == "ValueError: unsupported predictor 42"
+    result = run_sandboxed(_raise_text, WRAPPED_TRACEBACK, timeout_s=10, memory_mb=512)
+    assert not result.ok and result.error == "ValueError: unsupported predictor 42"
+
+
+def test_a_reason_is_one_line_of_bounded_length():
+    reason = _one_line(ValueError("x" * 1000 + "\nmore"))
+    assert "\n" not in reason and len(reason) == MAX_REASON_CHARS and reason.endswith("…")
+    assert _one_line(ValueError("  \n  ")) == "ValueError"
+
+
+@pytest.mark.parametrize(
+    ("job", "args"),
+    [
+        (_raise_text, (RAPIDOCR_BAD_ALLOC,)),
+        (_raise_text, ("Failed to allocate memory for requested buffer of size 2147483648",)),
+        (_raise_from_memory_error, ()),
+        (_raise_enomem, ()),
+    ],
+    ids=["onnxruntime-bad-alloc-in-a-traceback", "onnxruntime-arena", "raised-from-MemoryError", "ENOMEM"],
+)
+def test_a_failed_allocation_in_any_form_is_reported_as_the_memory_limit(job, args):
+    result = run_sandboxed(job, *args, timeout_s=10, memory_mb=512)
+    assert not result.ok and result.error == "exceeded memory limit (512 MB)"
+
+
+def test_other_errors_are_not_taken_for_memory():
+    assert not _out_of_memory(RuntimeError(WRAPPED_TRACEBACK))
+    assert not _out_of_memory(OSError(errno.ENOENT, "No such file or directory"))
+    assert not _out_of_memory(ValueError("a memory-mapped stream is malformed"))
 
 
 def test_crashing_parser_reports_its_exit_code():

@@ -3,7 +3,7 @@ and its header row is never taken for a section heading."""
 
 from __future__ import annotations
 
-from fixtures.pdfs import make_table_pdf
+from fixtures.pdfs import make_table_pages, make_table_pdf
 
 from ingest.chunking import Chunker
 from ingest.reader import read_file
@@ -58,3 +58,35 @@ def test_table_reading_can_be_turned_off(tmp_path, settings):
     outcome = read_file(path, settings.model_copy(update={"read_tables": False}))
     assert outcome.ok and "Element: Selenium" not in outcome.document.text
     assert "Selenium" in outcome.document.text
+
+
+def test_table_search_holds_one_page_at_a_time_and_finds_every_table(tmp_path, monkeypatch):
+    """pdfplumber keeps each page's parsed layout until the page is closed; a 350-page book kept whole
+    outgrew the parser's memory cap. While a page is searched, no page searched before it holds any."""
+    import pdfplumber
+
+    from ingest import pdf_layout
+
+    pages = [
+        [["Selenium", "topsoil", f"0.{n} mg/kg"], ["Gold", "stream sediment", f"{n} ppb"]]
+        for n in range(1, 13)
+    ]
+    path = make_table_pages(tmp_path / "book.pdf", HEADER, pages)
+    still_parsed: list[list[int]] = []
+    search = pdfplumber.page.Page.find_tables
+
+    def watched(page, *args, **kwargs):
+        others = [p for p in page.pdf.pages if p is not page]
+        still_parsed.append(
+            [p.page_number for p in others if any(hasattr(p, name) for name in p.cached_properties)]
+        )
+        return search(page, *args, **kwargs)
+
+    monkeypatch.setattr(pdfplumber.page.Page, "find_tables", watched)
+    found = pdf_layout.find_tables(path, list(range(1, 13)))
+
+    assert still_parsed == [[]] * 12
+    assert sorted(found) == list(range(1, 13))
+    for number, tables in found.items():
+        assert [t.table.header for t in tables] == [tuple(HEADER)]
+        assert tables[0].table.rows[1] == ("Gold", "stream sediment", f"{number} ppb")
