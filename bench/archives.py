@@ -60,6 +60,7 @@ HOSTILE_JSON = "archives-hostile.json"  # beside --out: every hostile file's out
 RERUN_NOTE = "Sections 1 and 2 rerun"
 HOSTILE_NOTE = "Section 5 rerun"
 INGEST_NOTE = "Section 6 run"
+QA_NOTE = "Section 3 rerun"
 # Settings of both sides of the ingest comparison: the multilingual (e5) vectors and the sentence vectors
 # came from other work (and the sentence vectors' default changed with it), so both sides run without them.
 # The code before the multilingual work has no such settings and ignores the first two.
@@ -639,6 +640,44 @@ def ocr_sections() -> list[str]:
     return md
 
 
+def qa_section(index_dir: Path | None) -> list[str]:
+    """Section 3: the archive questions asked of the whole corpus's index, table-cell ones counted."""
+    qa = measure_questions(index_dir)
+    md: list[str] = []
+    rows = qa["rows"]
+    table_rows = [r for r in rows if r["answerable"] and r["doc"] == TABLE_REPORT]
+    n = max(1, len(table_rows))
+    md += ["## 3. Questions on the archive documents (`tests/eval/qa_archives.jsonl`, hybrid, k = 5)", ""]
+    if qa["ingest_s"]:
+        md.append(f"Index of the whole corpus built for this run in {qa['ingest_s']:.0f} s.")
+        md.append("")
+    md += [
+        "| table-cell questions | value |",
+        "| --- | ---: |",
+        f"| questions | {len(table_rows)} |",
+        f"| gold document in top 5 (target ≥ 0.9) | {sum(r['evidence5'] for r in table_rows) / n:.2f} |",
+        f"| the table row holding every key fact in top 5 | {sum(r['row5'] for r in table_rows) / n:.2f} |",
+        f"| complete answers: not abstained, every key fact (target ≥ 70%) | {sum(r['complete'] for r in table_rows) / n:.0%} |",
+        "",
+        "| id | document | evidence@5 | row@5 | complete | answer or reason for abstaining |",
+        "| --- | --- | :---: | :---: | :---: | --- |",
+    ]
+    for r in rows:
+        said = (r["reason"] or "") if r["abstained"] else r["answer"]
+        said = said.replace("|", "/").replace("\n", " ")
+        md.append(
+            f"| {r['id']} | {r['doc'] or '(unanswerable)'} | {'yes' if r['evidence5'] else '-'} | "
+            f"{'yes' if r['row5'] else '-'} | {'yes' if r['complete'] else ('abstained' if r['abstained'] else 'no')} | {said} |"
+        )
+    unanswerable = [r for r in rows if not r["answerable"]]
+    md += [
+        "",
+        f"Unanswerable questions abstained on: {sum(r['abstained'] for r in unanswerable)} of {len(unanswerable)}.",
+        "",
+    ]
+    return md
+
+
 def splice_sections(report: str, numbers: set[int], sections: list[str], note: str, note_prefix: str) -> str:
     """``report`` (a whole earlier run) with its sections ``numbers`` replaced by ``sections`` (put in
     number order when it lacks them), and ``note`` (when and how they were rerun) under its first
@@ -687,6 +726,11 @@ def main() -> None:
         action="store_true",
         help="with --ingest-compare, run only section 6 and put it in place of that of --out",
     )
+    parser.add_argument(
+        "--qa-only",
+        action="store_true",
+        help="rerun only section 3 (the questions), in place of that of --out",
+    )
     parser.add_argument("--ingest-worker", nargs=3, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.ingest_worker:
@@ -695,12 +739,15 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     command = "python bench/archives.py " + " ".join(sys.argv[1:])
     rerun = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {load_before:.1f} before"
-    if args.ocr_only or args.hostile_only or args.ingest_only:
+    if args.ocr_only or args.hostile_only or args.ingest_only or args.qa_only:
         report = args.out.read_text(encoding="utf-8")
         if args.ocr_only:
             note = (f"{RERUN_NOTE} {rerun} (times are upper bounds), by `python bench/archives.py --ocr-only`; "
                     "the other sections are from the run above.")  # fmt: skip
             report = splice_sections(report, {1, 2}, ocr_sections(), note, RERUN_NOTE)
+        if args.qa_only:
+            note = f"{QA_NOTE} {rerun}, by `{command}`, with the reader of this release."
+            report = splice_sections(report, {3}, qa_section(args.index_dir), note, QA_NOTE)
         if args.hostile_only:
             note = f"{HOSTILE_NOTE} {rerun}, by `python bench/archives.py --hostile-only`."
             report = splice_sections(
@@ -728,38 +775,7 @@ def main() -> None:
     md += ocr_sections()
 
     if not args.skip_qa:
-        qa = measure_questions(args.index_dir)
-        rows = qa["rows"]
-        table_rows = [r for r in rows if r["answerable"] and r["doc"] == TABLE_REPORT]
-        n = max(1, len(table_rows))
-        md += ["## 3. Questions on the archive documents (`tests/eval/qa_archives.jsonl`, hybrid, k = 5)", ""]
-        if qa["ingest_s"]:
-            md.append(f"Index of the whole corpus built for this run in {qa['ingest_s']:.0f} s.")
-            md.append("")
-        md += [
-            "| table-cell questions | value |",
-            "| --- | ---: |",
-            f"| questions | {len(table_rows)} |",
-            f"| gold document in top 5 (target ≥ 0.9) | {sum(r['evidence5'] for r in table_rows) / n:.2f} |",
-            f"| the table row holding every key fact in top 5 | {sum(r['row5'] for r in table_rows) / n:.2f} |",
-            f"| complete answers: not abstained, every key fact (target ≥ 70%) | {sum(r['complete'] for r in table_rows) / n:.0%} |",
-            "",
-            "| id | document | evidence@5 | row@5 | complete | answer or reason for abstaining |",
-            "| --- | --- | :---: | :---: | :---: | --- |",
-        ]
-        for r in rows:
-            said = (r["reason"] or "") if r["abstained"] else r["answer"]
-            said = said.replace("|", "/").replace("\n", " ")
-            md.append(
-                f"| {r['id']} | {r['doc'] or '(unanswerable)'} | {'yes' if r['evidence5'] else '-'} | "
-                f"{'yes' if r['row5'] else '-'} | {'yes' if r['complete'] else ('abstained' if r['abstained'] else 'no')} | {said} |"
-            )
-        unanswerable = [r for r in rows if not r["answerable"]]
-        md += [
-            "",
-            f"Unanswerable questions abstained on: {sum(r['abstained'] for r in unanswerable)} of {len(unanswerable)}.",
-            "",
-        ]
+        md += qa_section(args.index_dir)
 
     md += ["## 4. Two-column reading order", "",
            "Word-order agreement: the share of the expected words found in the same order (matching blocks of "
