@@ -67,6 +67,15 @@ def test_questions_are_split_by_document():
     assert unanswerable.part(held, "news/a.md") == "pool"
 
 
+def test_the_archive_questions_measure_the_reader_and_never_train_it():
+    from bot.training.pipeline import MEASURE_ONLY, question_files
+
+    names = {p.name for p in question_files(shared=None)}
+    assert MEASURE_ONLY and not names & MEASURE_ONLY
+    assert "qa.jsonl" in names  # the other project sets still train
+    assert all((Path(__file__).parent / "eval" / n).is_file() for n in MEASURE_ONLY)
+
+
 def test_the_shipped_split_keeps_about_a_fifth_of_the_documents_out():
     from bot.training.pipeline import HELDOUT_FILE
 
