@@ -104,11 +104,21 @@ the installation, the caution and the notes. What it got wrong:
 """
 
 
-def _build_archives():
-    spec = importlib.util.spec_from_file_location("build_archives", ROOT / "corpus" / "build_archives.py")
+def _script(name: str, path: Path):
+    """Another script of the project, loaded as a module (neither corpus/ nor bench/ is a package)."""
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _build_archives():
+    return _script("build_archives", ROOT / "corpus" / "build_archives.py")
+
+
+def _bench_ingest():
+    """bench/ingest.py: the born-digital corpus it ingests is the one section 6 compares."""
+    return _script("bench_ingest", ROOT / "bench" / "ingest.py")
 
 
 def levenshtein(a: str, b: str) -> int:
@@ -449,12 +459,6 @@ def hostile_section(json_path: Path) -> list[str]:
 
 
 # --- born-digital ingest, before and after -------------------------------------------------------------
-def born_digital_files() -> list[Path]:
-    """The shipped corpus without the archive documents: what ``bench/ingest.py`` ingests."""
-    corpus = ROOT / "corpus"
-    return sorted((corpus / "news").glob("*.md")) + sorted((corpus / "pdf").glob("*.pdf"))
-
-
 def _cpu() -> tuple[float, float]:
     """User + system seconds of this process (every thread) and of its waited-for children (the parsers)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
@@ -519,10 +523,8 @@ def measure_ingest(before_commit: str, runs: int) -> dict:
     ).stdout.strip()  # fmt: skip
     results: dict = {"before": [], "after": []}
     with tempfile.TemporaryDirectory(prefix="icgg-ingest-compare-") as tmp:
-        docs = Path(tmp) / "docs"
-        docs.mkdir()
-        for path in born_digital_files():
-            (docs / path.name).write_bytes(path.read_bytes())
+        docs = _bench_ingest().copy_corpus(Path(tmp) / "docs")
+        files = len(list(docs.iterdir()))
         before_code = Path(tmp) / "before"
         before_short = _export(before_commit, before_code)
         sides = {"before": before_code, "after": ROOT}
@@ -539,7 +541,7 @@ def measure_ingest(before_commit: str, runs: int) -> dict:
     return {
         "before_commit": before_short,
         "after_commit": after_commit + (" with uncommitted changes to ingest/index/icgg" if dirty else ""),
-        "files": len(born_digital_files()),
+        "files": files,
         "env": INGEST_ENV,
         "load": load.describe(),
         **results,

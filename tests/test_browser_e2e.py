@@ -102,23 +102,24 @@ def _context(browser, viewport=LAPTOP, **options):
     return context
 
 
-@pytest.fixture
-def page(browser):
+def _page_of_its_own(browser):
+    """A page in a fresh context (its own cookies and session), closed after the test."""
     context = _context(browser)
     try:
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser):
+    yield from _page_of_its_own(browser)
 
 
 @pytest.fixture
 def second_page(browser):
     """Another person's browser (a staff member beside a partner), closed after the test."""
-    context = _context(browser)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    yield from _page_of_its_own(browser)
 
 
 def _reply(page, n: int = 1):
